@@ -1,0 +1,150 @@
+//! Trust decisions: does a certificate chain to the federation root, is it valid now,
+//! and is it unrevoked? Used by recipients to trust a signer and by the hub for bundles.
+
+use std::time::Duration;
+
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, TrustAnchor, UnixTime};
+use webpki::{
+    BorrowedCertRevocationList, CertRevocationList, EndEntityCert, ExpirationPolicy, KeyUsage,
+    OwnedCertRevocationList, RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
+};
+
+use crate::identity::{IdentityError, NodeIdentity};
+
+/// Why a certificate is not trusted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrustError {
+    /// A root certificate could not be used as a trust anchor.
+    #[error("root certificate is not usable as a trust anchor: {0}")]
+    BadRoot(String),
+    /// No root was given.
+    #[error("no federation root certificate configured")]
+    NoRoot,
+    /// A CRL could not be parsed.
+    #[error("CRL is malformed: {0}")]
+    BadCrl(String),
+    /// The certificate does not chain to the federation root.
+    #[error("certificate is not issued by the federation CA")]
+    UnknownIssuer,
+    /// The certificate has expired.
+    #[error("certificate has expired")]
+    Expired,
+    /// The certificate is not valid yet.
+    #[error("certificate is not valid yet")]
+    NotYetValid,
+    /// The certificate is on a CRL.
+    #[error("certificate is revoked")]
+    Revoked,
+    /// No loaded CRL covers the certificate's issuer.
+    #[error("no CRL covers this certificate's issuer")]
+    RevocationUnknown,
+    /// The certificate lacks extended key usage clientAuth.
+    #[error("certificate lacks extended key usage clientAuth")]
+    WrongUsage,
+    /// Another chain problem.
+    #[error("certificate chain is invalid: {0}")]
+    Invalid(String),
+    /// Chains fine, but carries no node identity.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+}
+
+impl From<webpki::Error> for TrustError {
+    #[allow(deprecated)]
+    fn from(e: webpki::Error) -> Self {
+        use webpki::Error as E;
+        match e {
+            E::CertExpired { .. } => Self::Expired,
+            E::CertNotValidYet { .. } => Self::NotYetValid,
+            E::CertRevoked => Self::Revoked,
+            E::UnknownIssuer => Self::UnknownIssuer,
+            E::UnknownRevocationStatus => Self::RevocationUnknown,
+            E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) => Self::WrongUsage,
+            other => Self::Invalid(other.to_string()),
+        }
+    }
+}
+
+/// The federation roots and the CRLs in force.
+#[derive(Debug)]
+pub struct TrustStore {
+    roots: Vec<CertificateDer<'static>>,
+    anchors: Vec<TrustAnchor<'static>>,
+    crl_ders: Vec<CertificateRevocationListDer<'static>>,
+    crls: Vec<CertRevocationList<'static>>,
+}
+
+impl TrustStore {
+    /// Build from root certificates and CRLs (DER).
+    pub fn new(
+        roots: Vec<CertificateDer<'static>>,
+        crl_ders: Vec<CertificateRevocationListDer<'static>>,
+    ) -> Result<Self, TrustError> {
+        if roots.is_empty() {
+            return Err(TrustError::NoRoot);
+        }
+        let anchors = roots
+            .iter()
+            .map(|r| {
+                webpki::anchor_from_trusted_cert(r)
+                    .map(|a| a.to_owned())
+                    .map_err(|e| TrustError::BadRoot(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let crls = crl_ders
+            .iter()
+            .map(|d| {
+                BorrowedCertRevocationList::from_der(d)
+                    .and_then(|c| c.to_owned())
+                    .map(|c: OwnedCertRevocationList| CertRevocationList::from(c))
+                    .map_err(|e| TrustError::BadCrl(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { roots, anchors, crl_ders, crls })
+    }
+
+    /// The root certificates.
+    pub fn roots(&self) -> &[CertificateDer<'static>] {
+        &self.roots
+    }
+
+    /// The CRLs in force.
+    pub fn crls(&self) -> &[CertificateRevocationListDer<'static>] {
+        &self.crl_ders
+    }
+
+    /// Check that `cert` is a node certificate issued by the federation CA, valid at
+    /// `now_unix_secs`, not revoked, with clientAuth, and read its identity.
+    pub fn verify_node_cert(
+        &self,
+        cert: &[u8],
+        now_unix_secs: u64,
+    ) -> Result<NodeIdentity, TrustError> {
+        let der = CertificateDer::from(cert);
+        let ee = EndEntityCert::try_from(&der).map_err(TrustError::from)?;
+        let crl_refs: Vec<&CertRevocationList<'_>> = self.crls.iter().collect();
+        let revocation = if crl_refs.is_empty() {
+            None
+        } else {
+            RevocationOptionsBuilder::new(&crl_refs)
+                .ok()
+                .map(|b| {
+                    b.with_depth(RevocationCheckDepth::EndEntity)
+                        .with_status_policy(UnknownStatusPolicy::Deny)
+                        .with_expiration_policy(ExpirationPolicy::Ignore)
+                        .build()
+                })
+        };
+        ee.verify_for_usage(
+            webpki::ALL_VERIFICATION_ALGS,
+            &self.anchors,
+            &[],
+            UnixTime::since_unix_epoch(Duration::from_secs(now_unix_secs)),
+            KeyUsage::client_auth(),
+            revocation,
+            None,
+        )?;
+        Ok(NodeIdentity::from_der(cert)?)
+    }
+}
