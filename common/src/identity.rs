@@ -102,8 +102,8 @@ pub struct NodeIdentity {
 impl NodeIdentity {
     /// Read the identity from a DER certificate. Does not check the chain.
     pub fn from_der(der: &[u8]) -> Result<Self, IdentityError> {
-        let (_, cert) = X509Certificate::from_der(der)
-            .map_err(|e| IdentityError::Malformed(e.to_string()))?;
+        let (_, cert) =
+            X509Certificate::from_der(der).map_err(|e| IdentityError::Malformed(e.to_string()))?;
         let node_id = node_id_of(&cert)?;
         let role = single_attr(cert.subject().iter_organizational_unit())
             .ok_or(IdentityError::MissingRole)?

@@ -164,9 +164,7 @@ impl ChannelName {
     /// The operation this channel belongs to, if it is an operation channel.
     pub fn operation_name(&self) -> Option<OperationName> {
         match self.target() {
-            ChannelTarget::Operation { operation, .. } => {
-                Some(OperationName(operation.to_owned()))
-            }
+            ChannelTarget::Operation { operation, .. } => Some(OperationName(operation.to_owned())),
             ChannelTarget::Node(_) => None,
         }
     }
@@ -293,7 +291,7 @@ impl<'de> Deserialize<'de> for Fingerprint {
             let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
             s.parse().map_err(serde::de::Error::custom)
         } else {
-            let b: &serde_bytes::Bytes = Deserialize::deserialize(d)?;
+            let b: serde_bytes::ByteBuf = Deserialize::deserialize(d)?;
             <[u8; 32]>::try_from(b.as_ref())
                 .map(Fingerprint)
                 .map_err(|_| serde::de::Error::invalid_length(b.len(), &"32 bytes"))
@@ -337,8 +335,19 @@ mod tests {
         for ok in ["BE-NCP", "RILO-WE", "OCU", "XX-NCP", "A1"] {
             assert!(ok.parse::<NodeId>().is_ok(), "{ok}");
         }
-        for bad in ["", "B", "be-ncp", "-BE", "BE_NCP", "BE NCP", &"A".repeat(33)] {
-            assert!(matches!(bad.parse::<NodeId>(), Err(IdError::NodeId(_))), "{bad}");
+        for bad in [
+            "",
+            "B",
+            "be-ncp",
+            "-BE",
+            "BE_NCP",
+            "BE NCP",
+            &"A".repeat(33),
+        ] {
+            assert!(
+                matches!(bad.parse::<NodeId>(), Err(IdError::NodeId(_))),
+                "{bad}"
+            );
         }
     }
 
@@ -347,13 +356,23 @@ mod tests {
         let c: ChannelName = "op/cosmo-2/alerts".parse().unwrap();
         assert_eq!(
             c.target(),
-            ChannelTarget::Operation { operation: "cosmo-2", name: "alerts" }
+            ChannelTarget::Operation {
+                operation: "cosmo-2",
+                name: "alerts"
+            }
         );
         assert_eq!(c.operation_name().unwrap().as_str(), "cosmo-2");
         let d: ChannelName = "node/BE-NCP".parse().unwrap();
         assert_eq!(d.direct_node().unwrap().as_str(), "BE-NCP");
         assert_eq!("BE-NCP".parse::<NodeId>().unwrap().direct_channel(), d);
-        for bad in ["op/cosmo-2", "op/Cosmo/alerts", "op//alerts", "node/be", "x/y/z", "op/a/b/c"] {
+        for bad in [
+            "op/cosmo-2",
+            "op/Cosmo/alerts",
+            "op//alerts",
+            "node/be",
+            "x/y/z",
+            "op/a/b/c",
+        ] {
             assert!(bad.parse::<ChannelName>().is_err(), "{bad}");
         }
     }

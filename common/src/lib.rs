@@ -6,6 +6,11 @@
 
 #![forbid(unsafe_code)]
 
+pub mod envelope;
 pub mod identity;
 pub mod ids;
+mod mp;
+pub mod msg;
 pub mod pki;
+pub mod testkit;
+pub mod wire;

@@ -43,7 +43,10 @@ impl Validity {
     /// From now (less five minutes of clock skew) for `days`.
     pub fn days_from_now(days: i64) -> Self {
         let now = OffsetDateTime::now_utc();
-        Self { not_before: now - Duration::minutes(5), not_after: now + Duration::days(days) }
+        Self {
+            not_before: now - Duration::minutes(5),
+            not_after: now + Duration::days(days),
+        }
     }
 }
 
@@ -93,7 +96,9 @@ pub struct IssuedCert {
 
 impl std::fmt::Debug for IssuedCert {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedCert").field("serial", &hex::encode(&self.serial)).finish()
+        f.debug_struct("IssuedCert")
+            .field("serial", &hex::encode(&self.serial))
+            .finish()
     }
 }
 
@@ -129,7 +134,9 @@ fn sig_alg(a: KeyAlgorithm) -> &'static SignatureAlgorithm {
 fn random_serial() -> Result<SerialNumber, CaError> {
     use ring::rand::SecureRandom;
     let mut b = [0u8; 16];
-    ring::rand::SystemRandom::new().fill(&mut b).map_err(|_| CaError::Rng)?;
+    ring::rand::SystemRandom::new()
+        .fill(&mut b)
+        .map_err(|_| CaError::Rng)?;
     b[0] &= 0x7f; // positive
     b[0] |= 0x01; // and full length
     Ok(SerialNumber::from_slice(&b))
@@ -159,7 +166,14 @@ impl Ca {
         let cert_der = cert.der().clone();
         let cert_pem = cert.pem();
         let issuer = Issuer::new(params, key);
-        Ok((Self { cert_der, cert_pem, issuer }, key_pem))
+        Ok((
+            Self {
+                cert_der,
+                cert_pem,
+                issuer,
+            },
+            key_pem,
+        ))
     }
 
     /// Load an existing root from its certificate and key (PEM).
@@ -168,7 +182,11 @@ impl Ca {
         let issuer = Issuer::from_ca_cert_pem(cert_pem, key)?;
         let cert_der = rustls_pki_types::pem::PemObject::from_pem_slice(cert_pem.as_bytes())
             .map_err(|e: rustls_pki_types::pem::Error| CaError::Request(e.to_string()))?;
-        Ok(Self { cert_der, cert_pem: cert_pem.to_owned(), issuer })
+        Ok(Self {
+            cert_der,
+            cert_pem: cert_pem.to_owned(),
+            issuer,
+        })
     }
 
     /// The root certificate, DER.
@@ -181,7 +199,11 @@ impl Ca {
         &self.cert_pem
     }
 
-    fn issue(&self, mut params: CertificateParams, alg: KeyAlgorithm) -> Result<IssuedCert, CaError> {
+    fn issue(
+        &self,
+        mut params: CertificateParams,
+        alg: KeyAlgorithm,
+    ) -> Result<IssuedCert, CaError> {
         let key = KeyPair::generate_for(sig_alg(alg))?;
         let serial = random_serial()?;
         params.serial_number = Some(serial.clone());
@@ -198,7 +220,9 @@ impl Ca {
     /// Issue a node certificate with the Cordon profile.
     pub fn issue_node(&self, req: &NodeCertRequest) -> Result<IssuedCert, CaError> {
         if req.organisation.trim().is_empty() {
-            return Err(CaError::Request("organisation (O) must not be empty".into()));
+            return Err(CaError::Request(
+                "organisation (O) must not be empty".into(),
+            ));
         }
         if let Some(c) = &req.country {
             if !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase())) {
@@ -218,7 +242,8 @@ impl Ca {
         params.distinguished_name = dn;
         let uri = format!("{NODE_URI_PREFIX}{}", req.node_id);
         params.subject_alt_names = vec![SanType::URI(
-            uri.try_into().map_err(|e: rcgen::Error| CaError::Request(e.to_string()))?,
+            uri.try_into()
+                .map_err(|e: rcgen::Error| CaError::Request(e.to_string()))?,
         )];
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
@@ -230,12 +255,20 @@ impl Ca {
     /// Issue a hub certificate (serverAuth) for its DNS names and IPs.
     pub fn issue_hub(&self, req: &HubCertRequest) -> Result<IssuedCert, CaError> {
         if req.dns_names.is_empty() && req.ips.is_empty() {
-            return Err(CaError::Request("a hub certificate needs a DNS name or an IP".into()));
+            return Err(CaError::Request(
+                "a hub certificate needs a DNS name or an IP".into(),
+            ));
         }
         let mut params = CertificateParams::new(req.dns_names.clone())?;
-        params.subject_alt_names.extend(req.ips.iter().map(|ip| SanType::IpAddress(*ip)));
+        params
+            .subject_alt_names
+            .extend(req.ips.iter().map(|ip| SanType::IpAddress(*ip)));
         let mut dn = DistinguishedName::new();
-        let cn = req.dns_names.first().cloned().unwrap_or_else(|| "cordon-hub".into());
+        let cn = req
+            .dns_names
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "cordon-hub".into());
         dn.push(DnType::CommonName, cn);
         dn.push(DnType::OrganizationName, req.organisation.as_str());
         params.distinguished_name = dn;

@@ -58,7 +58,10 @@ pub fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, PemEr
             detail: e.to_string(),
         })?;
     if certs.is_empty() {
-        return Err(PemError::Empty { path: path.display().to_string(), what: "CERTIFICATE" });
+        return Err(PemError::Empty {
+            path: path.display().to_string(),
+            what: "CERTIFICATE",
+        });
     }
     Ok(certs)
 }
@@ -74,7 +77,10 @@ pub fn read_pem_crls(path: &Path) -> Result<Vec<CertificateRevocationListDer<'st
             detail: e.to_string(),
         })?;
     if crls.is_empty() {
-        return Err(PemError::Empty { path: path.display().to_string(), what: "X509 CRL" });
+        return Err(PemError::Empty {
+            path: path.display().to_string(),
+            what: "X509 CRL",
+        });
     }
     Ok(crls)
 }

@@ -22,7 +22,9 @@ pub enum KeyError {
         source: std::io::Error,
     },
     /// Not a PEM "PRIVATE KEY" (PKCS#8) block.
-    #[error("key is not a PEM PKCS#8 PRIVATE KEY ({0}); convert with `openssl pkcs8 -topk8 -nocrypt`")]
+    #[error(
+        "key is not a PEM PKCS#8 PRIVATE KEY ({0}); convert with `openssl pkcs8 -topk8 -nocrypt`"
+    )]
     NotPkcs8(String),
     /// PKCS#8, but neither Ed25519 nor ECDSA P-256.
     #[error("key is neither Ed25519 nor ECDSA P-256")]
@@ -61,7 +63,8 @@ impl IdentityKey {
 
     /// From a PEM `PRIVATE KEY` block.
     pub fn from_pem(pem: &[u8]) -> Result<Self, KeyError> {
-        let der = PrivateKeyDer::from_pem_slice(pem).map_err(|e| KeyError::NotPkcs8(e.to_string()))?;
+        let der =
+            PrivateKeyDer::from_pem_slice(pem).map_err(|e| KeyError::NotPkcs8(e.to_string()))?;
         match der {
             PrivateKeyDer::Pkcs8(p) => Self::from_pkcs8_der(p.secret_pkcs8_der()),
             _ => Err(KeyError::NotPkcs8("SEC1 or PKCS#1 key".into())),
@@ -75,7 +78,8 @@ impl IdentityKey {
             source,
         })?;
         let key = Self::from_pem(&pem)?;
-        let der = PrivateKeyDer::from_pem_slice(&pem).map_err(|e| KeyError::NotPkcs8(e.to_string()))?;
+        let der =
+            PrivateKeyDer::from_pem_slice(&pem).map_err(|e| KeyError::NotPkcs8(e.to_string()))?;
         Ok((key, der))
     }
 
@@ -93,7 +97,10 @@ impl IdentityKey {
             Self::Ed25519(k) => k.public_key().as_ref().to_vec(),
             Self::EcdsaP256(k) => k.public_key().as_ref().to_vec(),
         };
-        PublicKey { algorithm: self.algorithm(), bytes }
+        PublicKey {
+            algorithm: self.algorithm(),
+            bytes,
+        }
     }
 
     /// Sign `context || message`. The context separates the uses of one key.

@@ -58,7 +58,12 @@ impl From<webpki::Error> for TrustError {
             E::CertExpired { .. } => Self::Expired,
             E::CertNotValidYet { .. } => Self::NotYetValid,
             E::CertRevoked => Self::Revoked,
-            E::UnknownIssuer => Self::UnknownIssuer,
+            // A certificate whose issuer name matches the root but whose signature does
+            // not verify under it was made by another CA (an impostor with the same name).
+            E::UnknownIssuer
+            | E::InvalidSignatureForPublicKey
+            | E::UnsupportedSignatureAlgorithmForPublicKey
+            | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => Self::UnknownIssuer,
             E::UnknownRevocationStatus => Self::RevocationUnknown,
             E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) => Self::WrongUsage,
             other => Self::Invalid(other.to_string()),
@@ -101,7 +106,12 @@ impl TrustStore {
                     .map_err(|e| TrustError::BadCrl(e.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { roots, anchors, crl_ders, crls })
+        Ok(Self {
+            roots,
+            anchors,
+            crl_ders,
+            crls,
+        })
     }
 
     /// The root certificates.
@@ -127,14 +137,12 @@ impl TrustStore {
         let revocation = if crl_refs.is_empty() {
             None
         } else {
-            RevocationOptionsBuilder::new(&crl_refs)
-                .ok()
-                .map(|b| {
-                    b.with_depth(RevocationCheckDepth::EndEntity)
-                        .with_status_policy(UnknownStatusPolicy::Deny)
-                        .with_expiration_policy(ExpirationPolicy::Ignore)
-                        .build()
-                })
+            RevocationOptionsBuilder::new(&crl_refs).ok().map(|b| {
+                b.with_depth(RevocationCheckDepth::EndEntity)
+                    .with_status_policy(UnknownStatusPolicy::Deny)
+                    .with_expiration_policy(ExpirationPolicy::Ignore)
+                    .build()
+            })
         };
         ee.verify_for_usage(
             webpki::ALL_VERIFICATION_ALGS,
