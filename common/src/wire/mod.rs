@@ -17,7 +17,7 @@ pub use codec::{
 };
 pub use error::{ErrorCode, WireError};
 pub use frame::{
-    Deliver, DeliverAck, DirectoryEntry, DirectoryRequest, DirectoryResponse, ErrorFrame, Frame,
-    Grant, Hello, KeyBundleAck, KeyBundlePublish, Ping, Pong, Publish, PublishAck, PublishOutcome,
-    Subscribe, Subscribed, Welcome, WIRE_VERSION,
+    Deliver, DeliverAck, DirectGrant, DirectoryEntry, DirectoryRequest, DirectoryResponse,
+    ErrorFrame, Frame, Grant, Hello, KeyBundleAck, KeyBundlePublish, Ping, Pong, Publish,
+    PublishAck, PublishOutcome, Subscribe, Subscribed, Welcome, WIRE_VERSION,
 };
