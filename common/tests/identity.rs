@@ -1,6 +1,8 @@
 //! Identity from certificates: every field the profile needs, each missing or malformed
 //! field its own error; chain checks with clientAuth.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use cordon_common::identity::{IdentityError, KeyAlgorithm, NodeIdentity};
 use cordon_common::ids::Role;
 use cordon_common::pki::{Ca, HubCertRequest, TrustError, Validity};

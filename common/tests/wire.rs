@@ -1,6 +1,8 @@
 //! Wire codec: every frame round-trips, incomplete input is not an error, and bad input
 //! gets the right error code.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use cordon_common::ids::{ChannelName, Fingerprint, MessageId, NodeId, OperationName, Role};
 use cordon_common::msg::MessageKind;
 use cordon_common::wire::*;

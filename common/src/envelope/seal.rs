@@ -65,8 +65,9 @@ pub fn seal(
     )
     .map_err(|_| EnvelopeError::Seal("body too large".into()))?;
 
-    let mut wrapped: Vec<(String, [u8; 8], Vec<u8>, Vec<u8>)> =
-        Vec::with_capacity(recipients.len());
+    // (recipient, key id, enc, wrapped key), owned until the signed part is encoded.
+    type Owned = (String, [u8; 8], Vec<u8>, Vec<u8>);
+    let mut wrapped: Vec<Owned> = Vec::with_capacity(recipients.len());
     for r in recipients {
         let pk = <X25519HkdfSha256 as hpke::Kem>::PublicKey::from_bytes(&r.public)
             .map_err(|_| EnvelopeError::Seal(format!("bad X25519 key for {}", r.node_id)))?;
