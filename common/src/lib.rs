@@ -12,5 +12,7 @@ pub mod ids;
 mod mp;
 pub mod msg;
 pub mod pki;
+#[cfg(feature = "quic")]
+pub mod quic;
 pub mod testkit;
 pub mod wire;
