@@ -1,1 +1,4 @@
-//! placeholder
+//! The Cordon node: what every member administration and RILO runs.
+#![forbid(unsafe_code)]
+
+pub mod client;
