@@ -1,2 +1,3 @@
 //! placeholder
 pub mod policy;
+pub mod audit;

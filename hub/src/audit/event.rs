@@ -1,0 +1,129 @@
+//! What the hub records: one variant per kind of event, written as a JSON object whose
+//! `type` member names the variant in kebab-case.
+//!
+//! Fields are plain strings and numbers: callers format ids, channels and fingerprints,
+//! so that this module does not depend on how the rest of the hub represents them.
+
+use serde::{Deserialize, Serialize};
+
+/// One audited event. Members are serialised in the order declared here, after `type`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum AuditEvent {
+    /// A node completed the handshake.
+    Connected {
+        /// Its node id.
+        node: String,
+        /// Its remote address, `ip:port`.
+        addr: String,
+        /// SHA-256 of its certificate, hex.
+        fingerprint: String,
+    },
+    /// A node's session ended.
+    Disconnected {
+        /// Its node id.
+        node: String,
+        /// Why (close code and words).
+        reason: String,
+    },
+    /// A connection was refused before a session started (bad or revoked certificate,
+    /// timeout, no `Hello`).
+    HandshakeRefused {
+        /// The remote address, `ip:port`.
+        addr: String,
+        /// Why.
+        reason: String,
+    },
+    /// A message was stored and will be delivered.
+    Published {
+        /// The message id.
+        id: String,
+        /// Its kind (`alert`, ...).
+        kind: String,
+        /// Its destination channels.
+        to: Vec<String>,
+        /// The sending node.
+        sender: String,
+        /// The envelope's size, bytes.
+        size: u64,
+    },
+    /// A publish was refused.
+    PublishRefused {
+        /// The message id, if the envelope parsed far enough to have one.
+        id: Option<String>,
+        /// The sending node.
+        sender: String,
+        /// `denied` (policy), `invalid` (malformed, forged, expired) or `duplicate`.
+        outcome: String,
+        /// Why.
+        reason: String,
+    },
+    /// A node acknowledged a delivered message.
+    Delivered {
+        /// The message id.
+        id: String,
+        /// The receiving node.
+        node: String,
+        /// The channel it was delivered on.
+        channel: String,
+        /// Its position in that channel.
+        seq: u64,
+    },
+    /// A node was refused a channel it asked to read.
+    ReadRefused {
+        /// The node.
+        node: String,
+        /// The channel.
+        channel: String,
+        /// Why.
+        reason: String,
+    },
+    /// A new policy is in force.
+    PolicyReloaded {
+        /// The policy file.
+        path: String,
+    },
+    /// A policy file was refused; the previous policy stays in force.
+    PolicyReloadRefused {
+        /// The policy file.
+        path: String,
+        /// Why, with line and column.
+        reason: String,
+    },
+    /// New certificate revocation lists are in force.
+    CrlReloaded {
+        /// The CRL file(s).
+        path: String,
+        /// How many certificates they revoke.
+        revoked_count: u64,
+    },
+    /// CRLs were refused; the previous ones stay in force.
+    CrlReloadRefused {
+        /// The CRL file(s).
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// A live session was closed because its certificate was revoked.
+    SessionRevoked {
+        /// The node.
+        node: String,
+        /// SHA-256 of its certificate, hex.
+        fingerprint: String,
+    },
+    /// Messages of a closed operation were purged after their retention period.
+    Purged {
+        /// The operation.
+        operation: String,
+        /// How many messages.
+        messages: u64,
+    },
+    /// The hub started.
+    HubStarted {
+        /// Its version.
+        version: String,
+    },
+    /// The hub stopped in an orderly way.
+    HubStopped,
+}

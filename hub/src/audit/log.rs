@@ -1,0 +1,251 @@
+//! The writer: appends records to the log file, buffered and bounded, and makes them
+//! durable on `sync`.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::error::AuditError;
+use super::event::AuditEvent;
+use super::lines::last_line;
+use super::record::{check_line, encode, format_at, AuditHead, LineProblem, MAX_LINE_BYTES};
+
+/// Default bound on records buffered in memory before the log writes them by itself:
+/// 4096 records, about 1–2 MiB at typical record sizes (200–500 bytes).
+pub const DEFAULT_MAX_PENDING: usize = 4096;
+
+/// The open audit log: appends hash-chained records to one file.
+///
+/// Records are buffered in memory until [`AuditLog::sync`] (the hub calls it once per
+/// group commit) or until [`AuditLog::max_pending`] records are waiting, when they are
+/// written (not fsync'd) by themselves. The file is locked against a second writer while
+/// open. If a write fails, the log refuses every later record ([`AuditError::Failed`]):
+/// the hub must stop rather than run without its audit trail.
+#[derive(Debug)]
+pub struct AuditLog {
+    path: PathBuf,
+    file: File,
+    head: AuditHead,
+    durable: AuditHead,
+    pending: Vec<u8>,
+    pending_records: usize,
+    max_pending: usize,
+    failed: bool,
+}
+
+impl AuditLog {
+    /// Opens the log at `path`, creating it (and its directory) if missing, with
+    /// [`DEFAULT_MAX_PENDING`].
+    ///
+    /// An existing log is resumed after its last record, whose hash is checked; a last line
+    /// that is not a valid record is refused with [`AuditError::DamagedTail`]. Only the last
+    /// record is checked here: `verify_file` checks the whole chain.
+    pub fn open(path: impl AsRef<Path>) -> Result<AuditLog, AuditError> {
+        Self::open_with_limit(path, DEFAULT_MAX_PENDING)
+    }
+
+    /// [`AuditLog::open`] with at most `max_pending` records buffered (at least 1).
+    pub fn open_with_limit(
+        path: impl AsRef<Path>,
+        max_pending: usize,
+    ) -> Result<AuditLog, AuditError> {
+        let path = path.as_ref().to_path_buf();
+        let shown = path.display().to_string();
+        let io = |action: &'static str| {
+            let shown = shown.clone();
+            move |source| AuditError::Io {
+                path: shown,
+                action,
+                source,
+            }
+        };
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(dir) = dir {
+            std::fs::create_dir_all(dir).map_err(io("create the directory of"))?;
+        }
+        let mut options = OpenOptions::new();
+        options.read(true).append(true).create(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o640);
+        let mut file = options.open(&path).map_err(io("open"))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(AuditError::Locked { path: shown });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io("lock")(e)),
+        }
+        let len = file.metadata().map_err(io("read the size of"))?.len();
+        let head = match last_line(&mut file, len).map_err(io("read"))? {
+            None => {
+                // A new (or empty) log: make its directory entry durable too.
+                if let Some(dir) = dir {
+                    sync_dir(dir).map_err(io("fsync the directory of"))?;
+                }
+                AuditHead::EMPTY
+            }
+            Some(Err(reason)) => {
+                return Err(AuditError::DamagedTail {
+                    path: shown,
+                    reason,
+                })
+            }
+            Some(Ok(line)) => match check_line(&line) {
+                Ok(checked) => AuditHead {
+                    seq: checked.seq,
+                    hash: checked.hash,
+                },
+                Err(LineProblem::Malformed(reason)) => {
+                    return Err(AuditError::DamagedTail {
+                        path: shown,
+                        reason,
+                    })
+                }
+                Err(LineProblem::Edited { seq }) => {
+                    return Err(AuditError::DamagedTail {
+                        path: shown,
+                        reason: format!(
+                            "the record with seq {seq} was edited: its hash does not match"
+                        ),
+                    })
+                }
+            },
+        };
+        Ok(AuditLog {
+            path,
+            file,
+            head,
+            durable: head,
+            pending: Vec::new(),
+            pending_records: 0,
+            max_pending: max_pending.max(1),
+            failed: false,
+        })
+    }
+
+    /// The log file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The last appended record (buffered or not).
+    pub fn head(&self) -> AuditHead {
+        self.head
+    }
+
+    /// The last record known to be on disk (as of the last successful [`AuditLog::sync`]).
+    pub fn durable_head(&self) -> AuditHead {
+        self.durable
+    }
+
+    /// The bound on buffered records.
+    pub fn max_pending(&self) -> usize {
+        self.max_pending
+    }
+
+    /// Records appended but not yet written to the file.
+    pub fn pending_records(&self) -> usize {
+        self.pending_records
+    }
+
+    /// Appends `event`, stamped with the system clock. See [`AuditLog::append_at`].
+    pub fn append(&mut self, event: AuditEvent) -> Result<AuditHead, AuditError> {
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        self.append_at(event, now_ms)
+    }
+
+    /// Appends `event` stamped `at_ms` (ms since the epoch) and returns the new head. The
+    /// record is buffered; it is durable once [`AuditLog::sync`] returns.
+    pub fn append_at(&mut self, event: AuditEvent, at_ms: u64) -> Result<AuditHead, AuditError> {
+        self.check_usable()?;
+        let at = format_at(at_ms)
+            .ok_or_else(|| AuditError::Encode(format!("time {at_ms} ms is out of range")))?;
+        let seq = self.head.seq + 1;
+        let record = encode(seq, &at, &self.head.hash, &event)
+            .map_err(|e| AuditError::Encode(e.to_string()))?;
+        if record.line.len() > MAX_LINE_BYTES + 1 {
+            return Err(AuditError::TooLarge {
+                bytes: record.line.len() - 1,
+                max: MAX_LINE_BYTES,
+            });
+        }
+        self.pending.extend_from_slice(&record.line);
+        self.pending_records += 1;
+        self.head = AuditHead {
+            seq,
+            hash: record.hash,
+        };
+        if self.pending_records >= self.max_pending {
+            self.write_pending()?;
+        }
+        Ok(self.head)
+    }
+
+    /// Writes every buffered record and fsyncs the file; returns the durable head.
+    pub fn sync(&mut self) -> Result<AuditHead, AuditError> {
+        self.check_usable()?;
+        self.write_pending()?;
+        if self.durable != self.head {
+            if let Err(source) = self.file.sync_data() {
+                self.failed = true;
+                return Err(AuditError::Io {
+                    path: self.path.display().to_string(),
+                    action: "fsync",
+                    source,
+                });
+            }
+            self.durable = self.head;
+        }
+        Ok(self.durable)
+    }
+
+    fn check_usable(&self) -> Result<(), AuditError> {
+        if self.failed {
+            Err(AuditError::Failed {
+                path: self.path.display().to_string(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn write_pending(&mut self) -> Result<(), AuditError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        if let Err(source) = self.file.write_all(&self.pending) {
+            self.failed = true;
+            return Err(AuditError::Io {
+                path: self.path.display().to_string(),
+                action: "write",
+                source,
+            });
+        }
+        self.pending.clear();
+        self.pending_records = 0;
+        Ok(())
+    }
+}
+
+impl Drop for AuditLog {
+    /// Writes and fsyncs what is still buffered, best effort: the hub calls
+    /// [`AuditLog::sync`] itself on an orderly stop and learns of errors there.
+    fn drop(&mut self) {
+        if !self.failed && self.durable != self.head {
+            let _ = self.sync();
+        }
+    }
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
+}
