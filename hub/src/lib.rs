@@ -1,3 +1,9 @@
-//! placeholder
+//! The Cordon hub: the Secretariat's server.
+#![forbid(unsafe_code)]
+
+pub mod ca_dir;
+pub mod config;
+pub mod metrics;
+pub mod tls;
 pub mod policy;
 pub mod audit;
