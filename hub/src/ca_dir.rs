@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 use cordon_common::identity::KeyAlgorithm;
 use cordon_common::pki::{
-    write_public_file, write_secret_file, Ca, CaError, HubCertRequest, IssuedCert, NodeCertRequest, RevokedEntry,
-    Validity,
+    write_public_file, write_secret_file, Ca, CaError, HubCertRequest, IssuedCert, NodeCertRequest,
+    RevokedEntry, Validity,
 };
 
 /// A CA directory operation failed.
@@ -56,12 +56,21 @@ pub struct CaDir {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CaDirError + '_ {
-    move |source| CaDirError::Io { path: path.display().to_string(), source }
+    move |source| CaDirError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 impl CaDir {
     /// Create a new root in `dir` (which must not hold one), with an empty CRL.
-    pub fn init(dir: &Path, name: &str, organisation: &str, alg: KeyAlgorithm, days: i64) -> Result<Self, CaDirError> {
+    pub fn init(
+        dir: &Path,
+        name: &str,
+        organisation: &str,
+        alg: KeyAlgorithm,
+        days: i64,
+    ) -> Result<Self, CaDirError> {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         let cert = dir.join("ca.crt");
         if cert.exists() {
@@ -71,7 +80,10 @@ impl CaDir {
         let key = dir.join("ca.key");
         write_secret_file(&key, key_pem.as_bytes()).map_err(io(&key))?;
         write_public_file(&cert, ca.cert_pem().as_bytes()).map_err(io(&cert))?;
-        let me = Self { dir: dir.to_path_buf(), ca };
+        let me = Self {
+            dir: dir.to_path_buf(),
+            ca,
+        };
         me.write_crl(&[])?;
         Ok(me)
     }
@@ -82,7 +94,10 @@ impl CaDir {
         let key = dir.join("ca.key");
         let cert_pem = std::fs::read_to_string(&cert).map_err(io(&cert))?;
         let key_pem = std::fs::read_to_string(&key).map_err(io(&key))?;
-        Ok(Self { dir: dir.to_path_buf(), ca: Ca::from_pem(&cert_pem, &key_pem)? })
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            ca: Ca::from_pem(&cert_pem, &key_pem)?,
+        })
     }
 
     /// The root certificate file.
@@ -101,7 +116,11 @@ impl CaDir {
     }
 
     /// Write `issued` as `<out>/<name>.crt` and `<out>/<name>.key` (0600). Returns the paths.
-    pub fn write_issued(out: &Path, name: &str, issued: &IssuedCert) -> Result<(PathBuf, PathBuf), CaDirError> {
+    pub fn write_issued(
+        out: &Path,
+        name: &str,
+        issued: &IssuedCert,
+    ) -> Result<(PathBuf, PathBuf), CaDirError> {
         std::fs::create_dir_all(out).map_err(io(out))?;
         let crt = out.join(format!("{name}.crt"));
         let key = out.join(format!("{name}.key"));
@@ -131,11 +150,19 @@ impl CaDir {
             .filter(|l| !l.trim().is_empty())
             .enumerate()
             .map(|(i, l)| {
-                let bad = |reason: String| CaDirError::Corrupt { path: format!("{}:{}", path.display(), i + 1), reason };
-                let (serial, at) = l.split_once(' ').ok_or_else(|| bad("expected '<serial hex> <unix seconds>'".into()))?;
+                let bad = |reason: String| CaDirError::Corrupt {
+                    path: format!("{}:{}", path.display(), i + 1),
+                    reason,
+                };
+                let (serial, at) = l
+                    .split_once(' ')
+                    .ok_or_else(|| bad("expected '<serial hex> <unix seconds>'".into()))?;
                 Ok(RevokedEntry {
                     serial: hex::decode(serial.trim()).map_err(|e| bad(e.to_string()))?,
-                    revoked_at: at.trim().parse().map_err(|e: std::num::ParseIntError| bad(e.to_string()))?,
+                    revoked_at: at
+                        .trim()
+                        .parse()
+                        .map_err(|e: std::num::ParseIntError| bad(e.to_string()))?,
                 })
             })
             .collect()
@@ -161,9 +188,15 @@ impl CaDir {
     pub fn revoke(&self, serial: &[u8], at_unix: i64) -> Result<PathBuf, CaDirError> {
         let mut revoked = self.revoked()?;
         if !revoked.iter().any(|r| r.serial == serial) {
-            revoked.push(RevokedEntry { serial: serial.to_vec(), revoked_at: at_unix });
+            revoked.push(RevokedEntry {
+                serial: serial.to_vec(),
+                revoked_at: at_unix,
+            });
             let path = self.dir.join("revoked.txt");
-            let text: String = revoked.iter().map(|r| format!("{} {}\n", hex::encode(&r.serial), r.revoked_at)).collect();
+            let text: String = revoked
+                .iter()
+                .map(|r| format!("{} {}\n", hex::encode(&r.serial), r.revoked_at))
+                .collect();
             write_public_file(&path, text.as_bytes()).map_err(io(&path))?;
         }
         self.write_crl(&revoked)
@@ -178,13 +211,18 @@ impl CaDir {
 
 /// The serial number of a PEM certificate file.
 pub fn serial_of_cert_file(path: &Path) -> Result<Vec<u8>, CaDirError> {
-    let certs = cordon_common::pki::read_pem_certs(path)
-        .map_err(|e| CaDirError::Corrupt { path: path.display().to_string(), reason: e.to_string() })?;
+    let certs = cordon_common::pki::read_pem_certs(path).map_err(|e| CaDirError::Corrupt {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
     let first = certs.first().ok_or_else(|| CaDirError::Corrupt {
         path: path.display().to_string(),
         reason: "no certificate".into(),
     })?;
-    let (_, cert) = x509_parser::parse_x509_certificate(first)
-        .map_err(|e| CaDirError::Corrupt { path: path.display().to_string(), reason: e.to_string() })?;
+    let (_, cert) =
+        x509_parser::parse_x509_certificate(first).map_err(|e| CaDirError::Corrupt {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
     Ok(cert.raw_serial().to_vec())
 }

@@ -198,22 +198,33 @@ impl HubConfig {
     /// Read and validate a configuration file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let p = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Io { path: p.clone(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: p.clone(),
+            source,
+        })?;
         Self::parse(&text, path)
     }
 
     /// Parse configuration text as if read from `path`.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
         let p = path.display().to_string();
-        let raw: RawConfig = toml::from_str(text)
-            .map_err(|e| ConfigError::Parse { path: p.clone(), message: e.to_string() })?;
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: p.clone(),
+            message: e.to_string(),
+        })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let rel = |q: PathBuf| if q.is_absolute() { q } else { base.join(q) };
-        let invalid = |field, message: String| ConfigError::Invalid { path: p.clone(), field, message };
+        let invalid = |field, message: String| ConfigError::Invalid {
+            path: p.clone(),
+            field,
+            message,
+        };
         let l = &raw.limits;
         if l.max_frame < 64 * 1024 || l.max_frame > cordon_common::wire::LIMIT_MAX_FRAME {
-            return Err(invalid("limits.max_frame", "must be between 64 KiB and 64 MiB".into()));
+            return Err(invalid(
+                "limits.max_frame",
+                "must be between 64 KiB and 64 MiB".into(),
+            ));
         }
         if l.max_connections == 0 || l.max_streams < 2 || l.delivery_window == 0 {
             return Err(invalid(
@@ -222,10 +233,16 @@ impl HubConfig {
             ));
         }
         if l.commit_max_batch == 0 || l.commit_queue_depth == 0 || l.publish_inflight == 0 {
-            return Err(invalid("limits", "commit and publish limits must be > 0".into()));
+            return Err(invalid(
+                "limits",
+                "commit and publish limits must be > 0".into(),
+            ));
         }
         if l.idle_timeout_ms <= l.keep_alive_ms {
-            return Err(invalid("limits.idle_timeout_ms", "must exceed keep_alive_ms".into()));
+            return Err(invalid(
+                "limits.idle_timeout_ms",
+                "must exceed keep_alive_ms".into(),
+            ));
         }
         Ok(Self {
             source: path.to_path_buf(),
@@ -274,10 +291,14 @@ delivery_window = 64
 
     #[test]
     fn unknown_fields_and_bad_limits_are_refused_with_the_field() {
-        let e = HubConfig::parse(&GOOD.replace("delivery_window", "delivery_windw"), Path::new("h.toml"))
-            .unwrap_err();
+        let e = HubConfig::parse(
+            &GOOD.replace("delivery_window", "delivery_windw"),
+            Path::new("h.toml"),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("delivery_windw"), "{e}");
-        let e = HubConfig::parse(&format!("{GOOD}max_frame = 10\n"), Path::new("h.toml")).unwrap_err();
+        let e =
+            HubConfig::parse(&format!("{GOOD}max_frame = 10\n"), Path::new("h.toml")).unwrap_err();
         assert!(e.to_string().contains("limits.max_frame"), "{e}");
     }
 }

@@ -67,28 +67,61 @@ impl Metrics {
         let connections = Gauge::default();
         registry.register("connections", "Open node connections", connections.clone());
         let handshakes_refused = Family::<ReasonLabel, Counter>::default();
-        registry.register("handshakes_refused", "Handshakes refused, by reason", handshakes_refused.clone());
+        registry.register(
+            "handshakes_refused",
+            "Handshakes refused, by reason",
+            handshakes_refused.clone(),
+        );
         let publishes = Family::<OutcomeLabel, Counter>::default();
         registry.register("publishes", "Publishes, by outcome", publishes.clone());
         let deliveries = Counter::default();
         registry.register("deliveries", "Deliver frames sent", deliveries.clone());
         let backlog = Family::<NodeLabel, Gauge>::default();
-        registry.register("backlog", "Messages stored for a node and not yet acknowledged", backlog.clone());
+        registry.register(
+            "backlog",
+            "Messages stored for a node and not yet acknowledged",
+            backlog.clone(),
+        );
         let commit_seconds = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
-        registry.register("commit_seconds", "Durable commit latency", commit_seconds.clone());
+        registry.register(
+            "commit_seconds",
+            "Durable commit latency",
+            commit_seconds.clone(),
+        );
         let commit_batch = Histogram::new(exponential_buckets(1.0, 2.0, 11));
-        registry.register("commit_batch_size", "Messages per durable commit", commit_batch.clone());
-        Self { registry, connections, handshakes_refused, publishes, deliveries, backlog, commit_seconds, commit_batch }
+        registry.register(
+            "commit_batch_size",
+            "Messages per durable commit",
+            commit_batch.clone(),
+        );
+        Self {
+            registry,
+            connections,
+            handshakes_refused,
+            publishes,
+            deliveries,
+            backlog,
+            commit_seconds,
+            commit_batch,
+        }
     }
 
     /// Count a publish outcome.
     pub fn publish(&self, outcome: &str) {
-        self.publishes.get_or_create(&OutcomeLabel { outcome: outcome.to_owned() }).inc();
+        self.publishes
+            .get_or_create(&OutcomeLabel {
+                outcome: outcome.to_owned(),
+            })
+            .inc();
     }
 
     /// Count a refused handshake.
     pub fn handshake_refused(&self, reason: &str) {
-        self.handshakes_refused.get_or_create(&ReasonLabel { reason: reason.to_owned() }).inc();
+        self.handshakes_refused
+            .get_or_create(&ReasonLabel {
+                reason: reason.to_owned(),
+            })
+            .inc();
     }
 
     /// The text exposition.
@@ -115,7 +148,9 @@ pub async fn serve(
     let bound = listener.local_addr()?;
     let task = tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
             let metrics = metrics.clone();
             tokio::spawn(async move {
                 let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
@@ -126,7 +161,9 @@ pub async fn serve(
                                 .header("content-type", "text/plain; version=0.0.4")
                                 .body(Full::new(Bytes::from(metrics.render())))
                         } else {
-                            Response::builder().status(404).body(Full::new(Bytes::from_static(b"not found\n")))
+                            Response::builder()
+                                .status(404)
+                                .body(Full::new(Bytes::from_static(b"not found\n")))
                         };
                         resp.map_err(std::io::Error::other)
                     }

@@ -42,7 +42,9 @@ pub struct NodeCertVerifier {
 fn webpki_verifier(trust: &TrustStore) -> Result<Arc<dyn ClientCertVerifier>, TlsError> {
     let mut roots = RootCertStore::empty();
     for r in trust.roots() {
-        roots.add(r.clone()).map_err(|e| TlsError::Verifier(e.to_string()))?;
+        roots
+            .add(r.clone())
+            .map_err(|e| TlsError::Verifier(e.to_string()))?;
     }
     WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
         .with_crls(trust.crls().iter().cloned())
@@ -56,7 +58,10 @@ impl NodeCertVerifier {
     pub fn new(trust: &TrustStore) -> Result<Self, TlsError> {
         let inner = webpki_verifier(trust)?;
         let hints = inner.root_hint_subjects().to_vec();
-        Ok(Self { inner: RwLock::new(inner), hints })
+        Ok(Self {
+            inner: RwLock::new(inner),
+            hints,
+        })
     }
 
     /// Replace the roots and CRLs for every handshake from now on.
@@ -96,7 +101,9 @@ impl ClientCertVerifier for NodeCertVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
-        let ok = self.current().verify_client_cert(end_entity, intermediates, now)?;
+        let ok = self
+            .current()
+            .verify_client_cert(end_entity, intermediates, now)?;
         NodeIdentity::from_der(end_entity).map_err(|e| {
             rustls::Error::InvalidCertificate(rustls::CertificateError::Other(rustls::OtherError(
                 Arc::new(ProfileError(e)),

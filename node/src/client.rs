@@ -4,10 +4,13 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use cordon_common::quic::{crypto_provider, read_frame, transport_config, write_frame, StreamError, TransportLimits, ALPN};
+use cordon_common::quic::{
+    crypto_provider, read_frame, transport_config, write_frame, StreamError, TransportLimits, ALPN,
+};
 use cordon_common::wire::{
-    DeliverAck, Deliver, DirectoryRequest, DirectoryResponse, ErrorCode, Frame, Hello, KeyBundleAck, KeyBundlePublish,
-    Ping, Publish, PublishAck, Subscribe, Subscribed, Welcome, DEFAULT_MAX_FRAME,
+    Deliver, DeliverAck, DirectoryRequest, DirectoryResponse, ErrorCode, Frame, Hello,
+    KeyBundleAck, KeyBundlePublish, Ping, Publish, PublishAck, Subscribe, Subscribed, Welcome,
+    DEFAULT_MAX_FRAME,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::RootCertStore;
@@ -85,12 +88,17 @@ impl Connector {
             .map_err(|e| cfg(e.to_string()))?;
         tls.alpn_protocols = vec![ALPN.to_vec()];
         tls.enable_early_data = false;
-        let quic = quinn::crypto::rustls::QuicClientConfig::try_from(tls).map_err(|e| cfg(e.to_string()))?;
+        let quic = quinn::crypto::rustls::QuicClientConfig::try_from(tls)
+            .map_err(|e| cfg(e.to_string()))?;
         let mut config = quinn::ClientConfig::new(Arc::new(quic));
         config.transport_config(Arc::new(transport_config(limits)));
         let bind: SocketAddr = ([0, 0, 0, 0], 0).into();
         let endpoint = quinn::Endpoint::client(bind).map_err(|e| cfg(e.to_string()))?;
-        Ok(Self { endpoint, config, agent: format!("cordon-node/{}", env!("CARGO_PKG_VERSION")) })
+        Ok(Self {
+            endpoint,
+            config,
+            agent: format!("cordon-node/{}", env!("CARGO_PKG_VERSION")),
+        })
     }
 
     /// Connect and exchange `Hello`/`Welcome`.
@@ -101,22 +109,45 @@ impl Connector {
             .map_err(|e| ClientError::Connect(e.to_string()))?
             .await
             .map_err(|e| ClientError::Connect(e.to_string()))?;
-        let (mut send, mut recv) = conn.open_bi().await.map_err(|e| ClientError::Lost(e.to_string()))?;
-        let hello = Frame::Hello(Hello { agent: self.agent.clone(), max_frame: DEFAULT_MAX_FRAME as u32 });
+        let (mut send, mut recv) = conn
+            .open_bi()
+            .await
+            .map_err(|e| ClientError::Lost(e.to_string()))?;
+        let hello = Frame::Hello(Hello {
+            agent: self.agent.clone(),
+            max_frame: DEFAULT_MAX_FRAME as u32,
+        });
         write_frame(&mut send, &hello, DEFAULT_MAX_FRAME).await?;
         let welcome = match read_frame(&mut recv, DEFAULT_MAX_FRAME).await? {
             Some(Frame::Welcome(w)) => w,
-            Some(Frame::Error(e)) => return Err(ClientError::Hub { code: e.code, message: e.message }),
-            Some(other) => return Err(ClientError::Protocol(format!("expected Welcome, got {}", other.name()))),
+            Some(Frame::Error(e)) => {
+                return Err(ClientError::Hub {
+                    code: e.code,
+                    message: e.message,
+                })
+            }
+            Some(other) => {
+                return Err(ClientError::Protocol(format!(
+                    "expected Welcome, got {}",
+                    other.name()
+                )))
+            }
             None => return Err(ClientError::Lost(close_reason(&conn))),
         };
         let max_frame = (welcome.max_frame as usize).min(DEFAULT_MAX_FRAME);
-        Ok(HubSession { conn, ctl_send: send, ctl_recv: recv, welcome, max_frame })
+        Ok(HubSession {
+            conn,
+            ctl_send: send,
+            ctl_recv: recv,
+            welcome,
+            max_frame,
+        })
     }
 }
 
 fn close_reason(conn: &quinn::Connection) -> String {
-    conn.close_reason().map_or_else(|| "stream finished".to_owned(), |r| r.to_string())
+    conn.close_reason()
+        .map_or_else(|| "stream finished".to_owned(), |r| r.to_string())
 }
 
 /// An established session with the hub.
@@ -148,7 +179,10 @@ impl HubSession {
     async fn request(&mut self, f: Frame) -> Result<Frame, ClientError> {
         write_frame(&mut self.ctl_send, &f, self.max_frame).await?;
         match read_frame(&mut self.ctl_recv, self.max_frame).await? {
-            Some(Frame::Error(e)) => Err(ClientError::Hub { code: e.code, message: e.message }),
+            Some(Frame::Error(e)) => Err(ClientError::Hub {
+                code: e.code,
+                message: e.message,
+            }),
             Some(f) => Ok(f),
             None => Err(ClientError::Lost(close_reason(&self.conn))),
         }
@@ -156,25 +190,46 @@ impl HubSession {
 
     /// Publish this node's key bundle.
     pub async fn publish_bundle(&mut self, bundle: Vec<u8>) -> Result<KeyBundleAck, ClientError> {
-        match self.request(Frame::KeyBundlePublish(KeyBundlePublish { bundle })).await? {
+        match self
+            .request(Frame::KeyBundlePublish(KeyBundlePublish { bundle }))
+            .await?
+        {
             Frame::KeyBundleAck(a) => Ok(a),
-            other => Err(ClientError::Protocol(format!("expected KeyBundleAck, got {}", other.name()))),
+            other => Err(ClientError::Protocol(format!(
+                "expected KeyBundleAck, got {}",
+                other.name()
+            ))),
         }
     }
 
     /// Ask the directory.
-    pub async fn directory(&mut self, req: DirectoryRequest) -> Result<DirectoryResponse, ClientError> {
+    pub async fn directory(
+        &mut self,
+        req: DirectoryRequest,
+    ) -> Result<DirectoryResponse, ClientError> {
         match self.request(Frame::DirectoryRequest(req)).await? {
             Frame::DirectoryResponse(r) => Ok(r),
-            other => Err(ClientError::Protocol(format!("expected DirectoryResponse, got {}", other.name()))),
+            other => Err(ClientError::Protocol(format!(
+                "expected DirectoryResponse, got {}",
+                other.name()
+            ))),
         }
     }
 
     /// Subscribe (empty: everything this node may read).
-    pub async fn subscribe(&mut self, channels: Vec<cordon_common::ids::ChannelName>) -> Result<Subscribed, ClientError> {
-        match self.request(Frame::Subscribe(Subscribe { channels })).await? {
+    pub async fn subscribe(
+        &mut self,
+        channels: Vec<cordon_common::ids::ChannelName>,
+    ) -> Result<Subscribed, ClientError> {
+        match self
+            .request(Frame::Subscribe(Subscribe { channels }))
+            .await?
+        {
             Frame::Subscribed(s) => Ok(s),
-            other => Err(ClientError::Protocol(format!("expected Subscribed, got {}", other.name()))),
+            other => Err(ClientError::Protocol(format!(
+                "expected Subscribed, got {}",
+                other.name()
+            ))),
         }
     }
 
@@ -182,20 +237,39 @@ impl HubSession {
     pub async fn ping(&mut self, nonce: u64) -> Result<(), ClientError> {
         match self.request(Frame::Ping(Ping { nonce })).await? {
             Frame::Pong(p) if p.nonce == nonce => Ok(()),
-            other => Err(ClientError::Protocol(format!("expected Pong, got {}", other.name()))),
+            other => Err(ClientError::Protocol(format!(
+                "expected Pong, got {}",
+                other.name()
+            ))),
         }
     }
 
     /// Open a publish stream.
     pub async fn publisher(&self) -> Result<Publisher, ClientError> {
-        let (send, recv) = self.conn.open_bi().await.map_err(|e| ClientError::Lost(e.to_string()))?;
-        Ok(Publisher { send, recv, max_frame: self.max_frame })
+        let (send, recv) = self
+            .conn
+            .open_bi()
+            .await
+            .map_err(|e| ClientError::Lost(e.to_string()))?;
+        Ok(Publisher {
+            send,
+            recv,
+            max_frame: self.max_frame,
+        })
     }
 
     /// Wait for the hub to open the next delivery lane.
     pub async fn accept_lane(&self) -> Result<DeliveryLane, ClientError> {
-        let (send, recv) = self.conn.accept_bi().await.map_err(|e| ClientError::Lost(e.to_string()))?;
-        Ok(DeliveryLane { send, recv, max_frame: self.max_frame })
+        let (send, recv) = self
+            .conn
+            .accept_bi()
+            .await
+            .map_err(|e| ClientError::Lost(e.to_string()))?;
+        Ok(DeliveryLane {
+            send,
+            recv,
+            max_frame: self.max_frame,
+        })
     }
 
     /// Close the connection.
@@ -215,15 +289,26 @@ pub struct Publisher {
 impl Publisher {
     /// Send one envelope without waiting for its ack.
     pub async fn send(&mut self, envelope: Vec<u8>) -> Result<(), ClientError> {
-        Ok(write_frame(&mut self.send, &Frame::Publish(Publish { envelope }), self.max_frame).await?)
+        Ok(write_frame(
+            &mut self.send,
+            &Frame::Publish(Publish { envelope }),
+            self.max_frame,
+        )
+        .await?)
     }
 
     /// The next ack, in the order of `send`.
     pub async fn ack(&mut self) -> Result<PublishAck, ClientError> {
         match read_frame(&mut self.recv, self.max_frame).await? {
             Some(Frame::PublishAck(a)) => Ok(a),
-            Some(Frame::Error(e)) => Err(ClientError::Hub { code: e.code, message: e.message }),
-            Some(other) => Err(ClientError::Protocol(format!("expected PublishAck, got {}", other.name()))),
+            Some(Frame::Error(e)) => Err(ClientError::Hub {
+                code: e.code,
+                message: e.message,
+            }),
+            Some(other) => Err(ClientError::Protocol(format!(
+                "expected PublishAck, got {}",
+                other.name()
+            ))),
             None => Err(ClientError::Lost("publish stream finished".into())),
         }
     }
@@ -253,15 +338,24 @@ impl DeliveryLane {
     pub async fn next(&mut self) -> Result<Option<Deliver>, ClientError> {
         match read_frame(&mut self.recv, self.max_frame).await? {
             Some(Frame::Deliver(d)) => Ok(Some(d)),
-            Some(Frame::Error(e)) => Err(ClientError::Hub { code: e.code, message: e.message }),
-            Some(other) => Err(ClientError::Protocol(format!("expected Deliver, got {}", other.name()))),
+            Some(Frame::Error(e)) => Err(ClientError::Hub {
+                code: e.code,
+                message: e.message,
+            }),
+            Some(other) => Err(ClientError::Protocol(format!(
+                "expected Deliver, got {}",
+                other.name()
+            ))),
             None => Ok(None),
         }
     }
 
     /// Acknowledge a delivery once it is durable here.
     pub async fn ack(&mut self, d: &Deliver) -> Result<(), ClientError> {
-        let f = Frame::DeliverAck(DeliverAck { channel: d.channel.clone(), seq: d.seq });
+        let f = Frame::DeliverAck(DeliverAck {
+            channel: d.channel.clone(),
+            seq: d.seq,
+        });
         Ok(write_frame(&mut self.send, &f, self.max_frame).await?)
     }
 }

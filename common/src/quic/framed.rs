@@ -32,7 +32,10 @@ impl StreamError {
 
 /// Read one frame. `Ok(None)` when the peer finished the stream cleanly between frames.
 /// Never buffers more than `max_frame` bytes.
-pub async fn read_frame(recv: &mut RecvStream, max_frame: usize) -> Result<Option<Frame>, StreamError> {
+pub async fn read_frame(
+    recv: &mut RecvStream,
+    max_frame: usize,
+) -> Result<Option<Frame>, StreamError> {
     let mut prefix = [0u8; 4];
     match recv.read_exact(&mut prefix).await {
         Ok(()) => {}
@@ -51,8 +54,14 @@ pub async fn read_frame(recv: &mut RecvStream, max_frame: usize) -> Result<Optio
 }
 
 /// Write one frame.
-pub async fn write_frame(send: &mut SendStream, frame: &Frame, max_frame: usize) -> Result<(), StreamError> {
+pub async fn write_frame(
+    send: &mut SendStream,
+    frame: &Frame,
+    max_frame: usize,
+) -> Result<(), StreamError> {
     let mut buf = Vec::new();
     encode_frame(frame, max_frame, &mut buf)?;
-    send.write_all(&buf).await.map_err(|e| StreamError::Closed(e.to_string()))
+    send.write_all(&buf)
+        .await
+        .map_err(|e| StreamError::Closed(e.to_string()))
 }
