@@ -15,6 +15,8 @@ use cordon_common::wire::{
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::RootCertStore;
 
+use cordon_common::ids::ChannelName;
+
 /// The connection could not be made or used.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -355,6 +357,66 @@ impl DeliveryLane {
         let f = Frame::DeliverAck(DeliverAck {
             channel: d.channel.clone(),
             seq: d.seq,
+        });
+        Ok(write_frame(&mut self.send, &f, self.max_frame).await?)
+    }
+}
+
+impl DeliveryLane {
+    /// Split into the half that reads deliveries and the half that acknowledges them, so
+    /// that reading ahead and committing a batch can overlap.
+    pub fn split(self) -> (LaneReader, LaneAcker) {
+        (
+            LaneReader {
+                recv: self.recv,
+                max_frame: self.max_frame,
+            },
+            LaneAcker {
+                send: self.send,
+                max_frame: self.max_frame,
+            },
+        )
+    }
+}
+
+/// The reading half of a delivery lane.
+#[derive(Debug)]
+pub struct LaneReader {
+    recv: quinn::RecvStream,
+    max_frame: usize,
+}
+
+impl LaneReader {
+    /// The next delivery; `Ok(None)` when the hub finished the lane.
+    pub async fn next(&mut self) -> Result<Option<Deliver>, ClientError> {
+        match read_frame(&mut self.recv, self.max_frame).await? {
+            Some(Frame::Deliver(d)) => Ok(Some(d)),
+            Some(Frame::Error(e)) => Err(ClientError::Hub {
+                code: e.code,
+                message: e.message,
+            }),
+            Some(other) => Err(ClientError::Protocol(format!(
+                "expected Deliver, got {}",
+                other.name()
+            ))),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The acknowledging half of a delivery lane.
+#[derive(Debug)]
+pub struct LaneAcker {
+    send: quinn::SendStream,
+    max_frame: usize,
+}
+
+impl LaneAcker {
+    /// Acknowledge a delivery (channel and seq) once it is durable here.
+    pub async fn ack(&mut self, channel: &ChannelName, seq: u64) -> Result<(), ClientError> {
+        let f = Frame::DeliverAck(DeliverAck {
+            channel: channel.clone(),
+            seq,
         });
         Ok(write_frame(&mut self.send, &f, self.max_frame).await?)
     }

@@ -1,4 +1,25 @@
 //! The Cordon node: what every member administration and RILO runs.
+//!
+//! The daemon ([`daemon::RunningNode`]) keeps one link to the hub ([`link`]), a durable
+//! store ([`store`]) with the outbox ([`outbox`]) and the inbox ([`receive`]), sends and
+//! records receipts ([`receipts`]), and serves the officers' operations ([`service`])
+//! over a local HTTP+JSON API ([`api`]). The command line ([`cli`]) talks to that API.
 #![forbid(unsafe_code)]
 
+pub mod api;
+pub mod api_client;
+pub mod cli;
 pub mod client;
+pub mod config;
+pub mod daemon;
+pub mod keys;
+pub mod link;
+pub mod outbox;
+pub mod receipts;
+pub mod receive;
+pub mod service;
+pub mod state;
+pub mod store;
+
+pub use config::NodeConfig;
+pub use daemon::{RunningNode, StartError};

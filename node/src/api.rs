@@ -1,0 +1,499 @@
+//! The local HTTP+JSON API over [`Service`], on a loopback address, for the officers'
+//! command line and national systems. Every request carries `Authorization: Bearer
+//! <token>`, the token being the content of `api.token` in the data directory (mode
+//! 0600, created on first start). Bad input gets a 4xx answer whose JSON body names the
+//! field. The calls are documented with examples in `docs/API.md`.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cordon_common::ids::{ChannelName, MessageId};
+use cordon_common::msg::MessageKind;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+
+use crate::service::{serde_error_field, SendRequest, Service, ServiceError};
+use crate::store::InboxFilter;
+
+/// The token file could not be read or made.
+#[derive(Debug, thiserror::Error)]
+#[error("API token file {path}: {message}")]
+pub struct TokenError {
+    /// The file.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Read the API token, or create one (32 random bytes, hex, mode 0600) if absent.
+pub fn load_or_create_token(path: &Path) -> Result<String, TokenError> {
+    use std::os::unix::fs::PermissionsExt;
+    let err = |message: String| TokenError {
+        path: path.display().to_string(),
+        message,
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let mode = std::fs::metadata(path)
+                .map_err(|e| err(e.to_string()))?
+                .permissions()
+                .mode();
+            if mode & 0o077 != 0 {
+                tracing::warn!(path = %path.display(), "API token file was readable by others; setting mode 0600");
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| err(e.to_string()))?;
+            }
+            let t = text.trim().to_owned();
+            if t.len() < 32 || !t.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(err(
+                    "must hold at least 32 printable characters (delete it to have a new one made)"
+                        .into(),
+                ));
+            }
+            Ok(t)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            use ring::rand::SecureRandom;
+            let mut b = [0u8; 32];
+            ring::rand::SystemRandom::new()
+                .fill(&mut b)
+                .map_err(|_| err("system random number generator failed".into()))?;
+            let t = hex::encode(b);
+            cordon_common::pki::write_secret_file(path, format!("{t}\n").as_bytes())
+                .map_err(|e| err(e.to_string()))?;
+            Ok(t)
+        }
+        Err(e) => Err(err(e.to_string())),
+    }
+}
+
+/// Compare in time independent of where the first difference is.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The error body of every 4xx/5xx answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ApiError {
+    /// `invalid`, `unauthorized`, `not-found`, `method-not-allowed`, `conflict`,
+    /// `too-large`, `internal`.
+    pub code: String,
+    /// The offending field, for `invalid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// `{"error": ApiError}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ApiError,
+}
+
+type Resp = Response<Full<Bytes>>;
+
+fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Resp {
+    let body = serde_json::to_vec_pretty(value).unwrap_or_else(|_| b"{}".to_vec());
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+fn error_response(status: StatusCode, code: &str, field: Option<String>, message: String) -> Resp {
+    let mut r = json_response(
+        status,
+        &ErrorBody {
+            error: ApiError {
+                code: code.to_owned(),
+                field,
+                message,
+            },
+        },
+    );
+    if status == StatusCode::UNAUTHORIZED {
+        r.headers_mut()
+            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    r
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> Resp {
+    error_response(
+        StatusCode::BAD_REQUEST,
+        "invalid",
+        Some(field.to_owned()),
+        message.into(),
+    )
+}
+
+fn service_error(e: ServiceError) -> Resp {
+    match e {
+        ServiceError::Invalid { field, message } => invalid(&field, message),
+        ServiceError::NotFound(m) => error_response(StatusCode::NOT_FOUND, "not-found", None, m),
+        ServiceError::Conflict(m) => error_response(StatusCode::CONFLICT, "conflict", None, m),
+        ServiceError::Internal(m) => {
+            tracing::error!(error = %m, "API call failed");
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal", None, m)
+        }
+    }
+}
+
+fn reply<T: Serialize>(status: StatusCode, r: Result<T, ServiceError>) -> Resp {
+    match r {
+        Ok(v) => json_response(status, &v),
+        Err(e) => service_error(e),
+    }
+}
+
+/// Decode `%XX` and `+` in a query component.
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' => {
+                let hex = s.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn parse_query(q: Option<&str>) -> Result<HashMap<String, String>, Resp> {
+    let mut m = HashMap::new();
+    for pair in q.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, "true"));
+        let (Some(k), Some(v)) = (percent_decode(k), percent_decode(v)) else {
+            return Err(invalid("query", "bad percent-encoding"));
+        };
+        m.insert(k, v);
+    }
+    Ok(m)
+}
+
+fn query_num(q: &HashMap<String, String>, name: &str, default: u64) -> Result<u64, Resp> {
+    match q.get(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| invalid(name, format!("{v:?} is not a whole number"))),
+    }
+}
+
+fn query_bool(q: &HashMap<String, String>, name: &str) -> Result<bool, Resp> {
+    match q.get(name).map(String::as_str) {
+        None | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") | Some("") => Ok(true),
+        Some(v) => Err(invalid(name, format!("{v:?} is not true or false"))),
+    }
+}
+
+fn path_id(s: &str) -> Result<MessageId, Resp> {
+    s.parse()
+        .map_err(|_| invalid("id", format!("{s:?} is not a message id (UUID)")))
+}
+
+/// What the API serves with.
+#[derive(Debug)]
+pub struct ApiContext {
+    /// The officers' operations.
+    pub service: Service,
+    /// The bearer token.
+    pub token: String,
+    /// Largest request body.
+    pub max_body: usize,
+}
+
+/// Answer one request.
+pub async fn handle(ctx: &ApiContext, req: Request<Incoming>) -> Resp {
+    let authorized = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|t| same_secret(t.trim().as_bytes(), ctx.token.as_bytes()));
+    if !authorized {
+        return error_response(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            None,
+            "missing or wrong bearer token (see api.token in the node's data directory)".into(),
+        );
+    }
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let query = match parse_query(req.uri().query()) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let s = &ctx.service;
+    match (&method, segs.as_slice()) {
+        (&Method::GET, ["v1", "status"]) => reply(StatusCode::OK, s.status().await),
+        (&Method::GET, ["v1", "channels"]) => json_response(StatusCode::OK, &s.channels()),
+        (&Method::POST, ["v1", "messages"]) => {
+            let body = match read_body(req, ctx.max_body).await {
+                Ok(b) => b,
+                Err(r) => return r,
+            };
+            let value: serde_json::Value = match serde_json::from_slice(&body) {
+                Ok(v) => v,
+                Err(e) => return invalid("request", format!("not JSON: {e}")),
+            };
+            let request: SendRequest = match serde_json::from_value(value) {
+                Ok(r) => r,
+                Err(e) => {
+                    let m = e.to_string();
+                    let field = serde_error_field(&m).unwrap_or("request").to_owned();
+                    return invalid(&field, m);
+                }
+            };
+            reply(StatusCode::ACCEPTED, s.send(request).await)
+        }
+        (&Method::GET, ["v1", "inbox"]) => {
+            let filter = match inbox_filter(&query) {
+                Ok(f) => f,
+                Err(r) => return r,
+            };
+            let (limit, wait) = match (
+                query_num(&query, "limit", 100),
+                query_num(&query, "wait", 0),
+            ) {
+                (Ok(l), Ok(w)) => (l, w),
+                (Err(r), _) | (_, Err(r)) => return r,
+            };
+            let wait = (wait > 0).then(|| Duration::from_secs(wait));
+            reply(
+                StatusCode::OK,
+                s.inbox(filter, usize::try_from(limit).unwrap_or(usize::MAX), wait)
+                    .await,
+            )
+        }
+        (&Method::GET, ["v1", "messages", id]) => match path_id(id) {
+            Ok(id) => reply(StatusCode::OK, s.show(id).await),
+            Err(r) => r,
+        },
+        (&Method::POST, ["v1", "messages", id, "ack"]) => match path_id(id) {
+            Ok(id) => reply(StatusCode::OK, s.ack(id).await),
+            Err(r) => r,
+        },
+        (&Method::GET, ["v1", "messages", id, "receipts"]) => match path_id(id) {
+            Ok(id) => reply(StatusCode::OK, s.receipts(id).await),
+            Err(r) => r,
+        },
+        (&Method::GET, ["v1", "sent"]) => match query_num(&query, "limit", 100) {
+            Ok(l) => reply(
+                StatusCode::OK,
+                s.sent(usize::try_from(l).unwrap_or(usize::MAX)).await,
+            ),
+            Err(r) => r,
+        },
+        (&Method::GET, ["v1", "refusals"]) => match query_num(&query, "limit", 100) {
+            Ok(l) => reply(
+                StatusCode::OK,
+                s.refusals(usize::try_from(l).unwrap_or(usize::MAX)).await,
+            ),
+            Err(r) => r,
+        },
+        (_, ["v1", "status" | "channels" | "messages" | "inbox" | "sent" | "refusals"])
+        | (_, ["v1", "messages", _])
+        | (_, ["v1", "messages", _, "ack" | "receipts"]) => error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            None,
+            format!("{method} is not allowed on {path}"),
+        ),
+        _ => error_response(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            None,
+            format!("no such call: {method} {path}"),
+        ),
+    }
+}
+
+fn inbox_filter(q: &HashMap<String, String>) -> Result<InboxFilter, Resp> {
+    let channel = match q.get("channel") {
+        Some(c) => Some(
+            c.parse::<ChannelName>()
+                .map_err(|e| invalid("channel", e.to_string()))?,
+        ),
+        None => None,
+    };
+    let kind = match q.get("kind") {
+        Some(k) => Some(
+            k.parse::<MessageKind>()
+                .map_err(|e| invalid("kind", e.to_string()))?,
+        ),
+        None => None,
+    };
+    Ok(InboxFilter {
+        channel,
+        kind,
+        unread: query_bool(q, "unread")?,
+        after: query_num(q, "after", 0)?,
+    })
+}
+
+async fn read_body(req: Request<Incoming>, max: usize) -> Result<Bytes, Resp> {
+    match Limited::new(req.into_body(), max).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) => {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                Err(error_response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too-large",
+                    None,
+                    format!("request body above {max} bytes"),
+                ))
+            } else {
+                Err(invalid("request", format!("cannot read the body: {e}")))
+            }
+        }
+    }
+}
+
+async fn stopped(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|v| *v).await;
+}
+
+/// Serve the API on `listener` until shutdown; at most `max_connections` at once.
+pub async fn serve(
+    listener: TcpListener,
+    ctx: Arc<ApiContext>,
+    max_connections: usize,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let permits = Arc::new(Semaphore::new(max_connections));
+    let mut conns = tokio::task::JoinSet::new();
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            _ = stopped(&mut shutdown) => break,
+        };
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::warn!(error = %e, "API accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = stopped(&mut shutdown) => break,
+        };
+        while conns.try_join_next().is_some() {}
+        let ctx = ctx.clone();
+        let mut stop = shutdown.clone();
+        conns.spawn(async move {
+            let _permit = permit;
+            let svc = hyper::service::service_fn(move |req| {
+                let ctx = ctx.clone();
+                async move { Ok::<_, std::convert::Infallible>(handle(&ctx, req).await) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc);
+            tokio::pin!(conn);
+            tokio::select! {
+                r = conn.as_mut() => {
+                    if let Err(e) = r {
+                        tracing::debug!(%peer, error = %e, "API connection ended");
+                    }
+                }
+                _ = stopped(&mut stop) => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
+                }
+            }
+        });
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(3), async {
+        while conns.join_next().await.is_some() {}
+    })
+    .await;
+    conns.abort_all();
+}
+
+/// Bind the API listener; only loopback addresses are accepted.
+pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    if !addr.ip().is_loopback() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{addr} is not a loopback address"),
+        ));
+    }
+    TcpListener::bind(addr).await
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn token_is_created_0600_hex_and_reread() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("api.token");
+        let t = load_or_create_token(&p).unwrap();
+        assert_eq!(t.len(), 64);
+        assert!(t.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(load_or_create_token(&p).unwrap(), t);
+        std::fs::write(&p, "short").unwrap();
+        assert!(load_or_create_token(&p).is_err());
+    }
+
+    #[test]
+    fn secrets_compare() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abc", b"abd"));
+        assert!(!same_secret(b"abc", b"abcd"));
+    }
+
+    #[test]
+    fn queries_decode() {
+        let q = parse_query(Some("channel=op%2Fcosmo-2%2Falerts&unread&after=3")).unwrap();
+        assert_eq!(q["channel"], "op/cosmo-2/alerts");
+        assert!(query_bool(&q, "unread").unwrap());
+        assert_eq!(query_num(&q, "after", 0).unwrap(), 3);
+        let f = inbox_filter(&q).unwrap();
+        assert_eq!(f.after, 3);
+        assert!(parse_query(Some("a=%zz")).is_err());
+    }
+}

@@ -1,0 +1,1376 @@
+//! The officers' command line: `cordon-node run` starts the daemon; every other command
+//! talks to the running daemon through its local API, found through `api.addr` and
+//! `api.token` in the data directory of `--config`. Human tables by default, `--json`
+//! for scripts. Exit codes: see [`exit`].
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use cordon_common::ids::MessageId;
+use cordon_common::msg::{Limits, Timestamp};
+use serde_json::{Map, Value};
+
+use crate::api::ApiError;
+use crate::api_client::{encode_query_value, ApiClient, CallError};
+use crate::config::NodeConfig;
+use crate::receipts::ReceiptReport;
+use crate::service::{
+    self, AckView, ChannelsView, InboxItem, InboxPage, RefusalView, SendAccepted, SendRequest,
+    SentItem, ServiceError, Shown, StatusView,
+};
+
+/// Exit codes of `cordon-node`.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// Internal error: the daemon failed, or an unexpected answer.
+    pub const INTERNAL: u8 = 1;
+    /// Usage or validation error: bad arguments, a field that breaks a rule, a bad
+    /// configuration file; nothing was sent.
+    pub const USAGE: u8 = 2;
+    /// The daemon is not running or cannot be reached.
+    pub const UNREACHABLE: u8 = 3;
+    /// The hub refused the message (`send --wait`): denied by policy or invalid.
+    pub const REFUSED: u8 = 4;
+    /// No such message.
+    pub const NOT_FOUND: u8 = 5;
+    /// The API refused the token.
+    pub const UNAUTHORIZED: u8 = 6;
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// For people.
+    Human,
+    /// One JSON object a line.
+    Json,
+}
+
+/// `cordon-node`: the Cordon node daemon and the officers' commands.
+#[derive(Debug, Parser)]
+#[command(name = "cordon-node", version, about, long_about = None)]
+pub struct Cli {
+    /// Log format (logs go to standard error; level from RUST_LOG, default info).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The node configuration and the output format, common to the officers' commands.
+#[derive(Debug, Clone, Args)]
+pub struct Common {
+    /// The node's configuration file (its data directory holds api.addr and api.token).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon until SIGTERM or SIGINT.
+    Run {
+        /// The node's configuration file.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// Send a message (validated here first, then queued by the daemon).
+    Send {
+        /// The kind of message.
+        #[command(subcommand)]
+        kind: SendKind,
+    },
+    /// List received messages.
+    Inbox {
+        /// Common options.
+        #[command(flatten)]
+        common: Common,
+        /// Only messages delivered on this channel.
+        #[arg(long)]
+        channel: Option<String>,
+        /// Only this kind.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only messages not shown yet.
+        #[arg(long)]
+        unread: bool,
+        /// Keep printing new messages as they arrive.
+        #[arg(long)]
+        follow: bool,
+        /// Only messages after this local sequence number.
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
+    },
+    /// Show a message in full (marks a received message read and sends a read receipt).
+    Show {
+        /// Common options.
+        #[command(flatten)]
+        common: Common,
+        /// The message id.
+        id: String,
+    },
+    /// Acknowledge a received message (sends an acknowledged receipt).
+    Ack {
+        /// Common options.
+        #[command(flatten)]
+        common: Common,
+        /// The message id.
+        id: String,
+    },
+    /// Who has received, read and acknowledged a message you sent, and who has not.
+    Receipts {
+        /// Common options.
+        #[command(flatten)]
+        common: Common,
+        /// The message id.
+        id: String,
+    },
+    /// The node: hub, connection, outbox depth, last sync.
+    Status {
+        /// Common options.
+        #[command(flatten)]
+        common: Common,
+    },
+    /// What this node may read and publish.
+    Channels {
+        /// Common options.
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Messages you sent and where they stand.
+    Sent {
+        /// Common options.
+        #[command(flatten)]
+        common: Common,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
+    /// Envelopes this node refused (forged, expired, revoked signer, ...), with why.
+    Refusals {
+        /// Common options.
+        #[command(flatten)]
+        common: Common,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
+}
+
+/// Header options of every `send`.
+#[derive(Debug, Clone, Args)]
+pub struct HeaderArgs {
+    /// Common options.
+    #[command(flatten)]
+    pub common: Common,
+    /// Destination: one operation channel (op/cosmo-2/alerts) or direct channels
+    /// (node/HU-NCP), repeatable.
+    #[arg(long)]
+    pub to: Vec<String>,
+    /// Operation (needed with direct channels).
+    #[arg(long)]
+    pub operation: Option<String>,
+    /// flash, urgent or routine (default).
+    #[arg(long)]
+    pub priority: Option<String>,
+    /// TLP 2.0: RED, AMBER+STRICT, AMBER (default), GREEN, CLEAR.
+    #[arg(long)]
+    pub tlp: Option<String>,
+    /// Expiry, RFC 3339.
+    #[arg(long)]
+    pub expires_at: Option<String>,
+    /// Expiry in hours from now.
+    #[arg(long)]
+    pub expires_in_hours: Option<u64>,
+    /// Reply to this received message (to its sender, in its operation).
+    #[arg(long, value_name = "ID")]
+    pub reply_to: Option<String>,
+    /// Set the header's in_reply_to.
+    #[arg(long, value_name = "ID")]
+    pub in_reply_to: Option<String>,
+    /// The whole body from a JSON or TOML file (flags override its fields).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Wait up to this many seconds for the hub's verdict; exit 4 if refused.
+    #[arg(long, value_name = "SECS")]
+    pub wait: Option<u64>,
+}
+
+/// Source and information grading flags.
+#[derive(Debug, Clone, Args)]
+pub struct GradingArgs {
+    /// Source reliability, A-F.
+    #[arg(long)]
+    pub source_grade: Option<String>,
+    /// Information credibility, 1-6.
+    #[arg(long)]
+    pub info_grade: Option<i64>,
+}
+
+/// The kinds an officer sends.
+#[derive(Debug, Subcommand)]
+pub enum SendKind {
+    /// A risk alert.
+    Alert {
+        /// Header options.
+        #[command(flatten)]
+        header: HeaderArgs,
+        /// Short title.
+        #[arg(long)]
+        title: Option<String>,
+        /// What is suspected and why.
+        #[arg(long)]
+        summary: Option<String>,
+        /// monitor, inspect, hold, controlled-delivery, report-back, information-only.
+        #[arg(long)]
+        action: Option<String>,
+        /// Container number (ISO 6346), repeatable.
+        #[arg(long)]
+        container: Vec<String>,
+        /// UN/LOCODE on the route, repeatable, in order.
+        #[arg(long)]
+        route: Vec<String>,
+        /// Goods description.
+        #[arg(long)]
+        commodity: Option<String>,
+        /// HS code of the goods.
+        #[arg(long)]
+        hs_code: Option<String>,
+        /// Bill of lading.
+        #[arg(long)]
+        bill_of_lading: Option<String>,
+        /// Risk indicator, repeatable.
+        #[arg(long)]
+        risk: Vec<String>,
+        /// Free text.
+        #[arg(long)]
+        free_text: Option<String>,
+        /// Grading.
+        #[command(flatten)]
+        grading: GradingArgs,
+    },
+    /// What was done about an alert.
+    Feedback {
+        /// Header options.
+        #[command(flatten)]
+        header: HeaderArgs,
+        /// The alert (defaults to --reply-to).
+        #[arg(long)]
+        alert_id: Option<String>,
+        /// inspected, nothing-found, seized, not-arrived, released, monitored, not-actioned.
+        #[arg(long)]
+        outcome: Option<String>,
+        /// What was done and found.
+        #[arg(long)]
+        details: Option<String>,
+        /// The seizure report, if any.
+        #[arg(long)]
+        seizure_id: Option<String>,
+    },
+    /// A seizure report (goods are easiest in --file).
+    Seizure {
+        /// Header options.
+        #[command(flatten)]
+        header: HeaderArgs,
+        /// The alert that led to it.
+        #[arg(long)]
+        alert_id: Option<String>,
+        /// When, RFC 3339.
+        #[arg(long)]
+        seized_at: Option<String>,
+        /// Where, UN/LOCODE.
+        #[arg(long)]
+        place: Option<String>,
+        /// Goods description (one kind of goods; more in --file).
+        #[arg(long)]
+        goods: Option<String>,
+        /// HS code of the goods.
+        #[arg(long)]
+        hs_code: Option<String>,
+        /// Quantity of the goods.
+        #[arg(long)]
+        quantity: Option<f64>,
+        /// Unit of the quantity (kg, pieces, ...).
+        #[arg(long)]
+        unit: Option<String>,
+        /// How the goods were concealed.
+        #[arg(long)]
+        concealment: Option<String>,
+        /// Container number, repeatable.
+        #[arg(long)]
+        container: Vec<String>,
+        /// Grading.
+        #[command(flatten)]
+        grading: GradingArgs,
+    },
+    /// Ask to track containers.
+    TrackingRequest {
+        /// Header options.
+        #[command(flatten)]
+        header: HeaderArgs,
+        /// Container number (ISO 6346), repeatable.
+        #[arg(long)]
+        container: Vec<String>,
+        /// Until when to report, RFC 3339.
+        #[arg(long)]
+        until: Option<String>,
+        /// Vessel IMO number.
+        #[arg(long)]
+        vessel: Option<String>,
+        /// Voyage.
+        #[arg(long)]
+        voyage: Option<String>,
+        /// Bill of lading.
+        #[arg(long)]
+        bill_of_lading: Option<String>,
+        /// UN/LOCODE on the route, repeatable.
+        #[arg(long)]
+        route: Vec<String>,
+        /// Event to report, repeatable (default all).
+        #[arg(long)]
+        report: Vec<String>,
+        /// Remarks.
+        #[arg(long)]
+        remarks: Option<String>,
+    },
+    /// Report a container movement.
+    TrackingUpdate {
+        /// Header options.
+        #[command(flatten)]
+        header: HeaderArgs,
+        /// The tracking request (defaults to --reply-to).
+        #[arg(long)]
+        request_id: Option<String>,
+        /// Container number.
+        #[arg(long)]
+        container: Option<String>,
+        /// gate-in, loaded, departed, transhipped, arrived, discharged, gate-out,
+        /// inspected, seized, released, not-found.
+        #[arg(long)]
+        event: Option<String>,
+        /// Where, UN/LOCODE.
+        #[arg(long)]
+        place: Option<String>,
+        /// When, RFC 3339 (default now).
+        #[arg(long)]
+        at: Option<String>,
+        /// Vessel IMO number.
+        #[arg(long)]
+        vessel: Option<String>,
+        /// Remarks.
+        #[arg(long)]
+        remarks: Option<String>,
+    },
+    /// Instructions to named nodes.
+    Tasking {
+        /// Header options.
+        #[command(flatten)]
+        header: HeaderArgs,
+        /// Short title.
+        #[arg(long)]
+        title: Option<String>,
+        /// What to do.
+        #[arg(long)]
+        instructions: Option<String>,
+        /// Due by, RFC 3339.
+        #[arg(long)]
+        due_by: Option<String>,
+        /// Recipients must acknowledge.
+        #[arg(long)]
+        ack_required: bool,
+    },
+    /// An operation-wide notice (OCU only).
+    Notice {
+        /// Header options.
+        #[command(flatten)]
+        header: HeaderArgs,
+        /// Short title.
+        #[arg(long)]
+        title: Option<String>,
+        /// The notice.
+        #[arg(long)]
+        text: Option<String>,
+        /// planning, interdiction, follow-up, reporting.
+        #[arg(long)]
+        phase: Option<String>,
+    },
+}
+
+/// An error with the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    /// Exit code.
+    pub code: u8,
+    /// What to print.
+    pub message: String,
+}
+
+impl Failure {
+    fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: exit::USAGE,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<CallError> for Failure {
+    fn from(e: CallError) -> Self {
+        let code = match &e {
+            CallError::Unreachable(_) => exit::UNREACHABLE,
+            CallError::Api { status, .. } => match status {
+                401 => exit::UNAUTHORIZED,
+                404 => exit::NOT_FOUND,
+                400..=499 => exit::USAGE,
+                _ => exit::INTERNAL,
+            },
+            CallError::Protocol(_) => exit::INTERNAL,
+        };
+        Self {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<ServiceError> for Failure {
+    fn from(e: ServiceError) -> Self {
+        Self::usage(e.to_string())
+    }
+}
+
+fn put(m: &mut Map<String, Value>, k: &str, v: Option<Value>) {
+    if let Some(v) = v {
+        m.insert(k.to_owned(), v);
+    }
+}
+
+fn s(v: &Option<String>) -> Option<Value> {
+    v.as_ref().map(|x| Value::String(x.clone()))
+}
+
+fn list(v: &[String]) -> Option<Value> {
+    (!v.is_empty()).then(|| Value::Array(v.iter().map(|x| Value::String(x.clone())).collect()))
+}
+
+fn grading(m: &mut Map<String, Value>, g: &GradingArgs) {
+    if g.source_grade.is_none() && g.info_grade.is_none() {
+        return;
+    }
+    let entry = m
+        .entry("grading".to_owned())
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(o) = entry {
+        put(o, "source", s(&g.source_grade));
+        put(o, "information", g.info_grade.map(Value::from));
+    }
+}
+
+/// Convert TOML to JSON (date-times become RFC 3339 strings).
+pub fn toml_to_json(v: toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => Value::from(f),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => {
+            Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
+    }
+}
+
+/// Read a body file: JSON if it ends in `.json` or starts with `{`, else TOML.
+pub fn read_body_file(path: &Path) -> Result<Map<String, Value>, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::usage(format!("--file {}: {e}", path.display())))?;
+    let is_json =
+        path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
+    let value = if is_json {
+        serde_json::from_str::<Value>(&text)
+            .map_err(|e| Failure::usage(format!("--file {}: not JSON: {e}", path.display())))?
+    } else {
+        toml_to_json(
+            toml::from_str::<toml::Value>(&text)
+                .map_err(|e| Failure::usage(format!("--file {}: not TOML: {e}", path.display())))?,
+        )
+    };
+    match value {
+        Value::Object(m) => Ok(m),
+        _ => Err(Failure::usage(format!(
+            "--file {}: must hold the message's fields (an object/table)",
+            path.display()
+        ))),
+    }
+}
+
+/// Build the send request from the flags (and `--file`), without talking to anyone.
+pub fn send_request(kind: &SendKind) -> Result<(SendRequest, &HeaderArgs), Failure> {
+    let (name, header) = match kind {
+        SendKind::Alert { header, .. } => ("alert", header),
+        SendKind::Feedback { header, .. } => ("feedback", header),
+        SendKind::Seizure { header, .. } => ("seizure", header),
+        SendKind::TrackingRequest { header, .. } => ("tracking-request", header),
+        SendKind::TrackingUpdate { header, .. } => ("tracking-update", header),
+        SendKind::Tasking { header, .. } => ("tasking", header),
+        SendKind::Notice { header, .. } => ("notice", header),
+    };
+    let mut m = match &header.file {
+        Some(p) => read_body_file(p)?,
+        None => Map::new(),
+    };
+    match kind {
+        SendKind::Alert {
+            title,
+            summary,
+            action,
+            container,
+            route,
+            commodity,
+            hs_code,
+            bill_of_lading,
+            risk,
+            free_text,
+            grading: g,
+            ..
+        } => {
+            put(&mut m, "title", s(title));
+            put(&mut m, "summary", s(summary));
+            put(&mut m, "action", s(action));
+            put(&mut m, "containers", list(container));
+            put(&mut m, "route", list(route));
+            put(&mut m, "bill_of_lading", s(bill_of_lading));
+            put(&mut m, "risk_indicators", list(risk));
+            put(&mut m, "free_text", s(free_text));
+            if commodity.is_some() || hs_code.is_some() {
+                let mut c = Map::new();
+                put(&mut c, "description", s(commodity));
+                put(&mut c, "hs_code", s(hs_code));
+                m.insert("commodity".into(), Value::Object(c));
+            }
+            grading(&mut m, g);
+        }
+        SendKind::Feedback {
+            alert_id,
+            outcome,
+            details,
+            seizure_id,
+            ..
+        } => {
+            put(&mut m, "alert_id", s(alert_id));
+            put(&mut m, "outcome", s(outcome));
+            put(&mut m, "details", s(details));
+            put(&mut m, "seizure_id", s(seizure_id));
+        }
+        SendKind::Seizure {
+            alert_id,
+            seized_at,
+            place,
+            goods,
+            hs_code,
+            quantity,
+            unit,
+            concealment,
+            container,
+            grading: g,
+            ..
+        } => {
+            put(&mut m, "alert_id", s(alert_id));
+            put(&mut m, "seized_at", s(seized_at));
+            put(&mut m, "place", s(place));
+            put(&mut m, "concealment", s(concealment));
+            put(&mut m, "containers", list(container));
+            if goods.is_some() || quantity.is_some() || unit.is_some() || hs_code.is_some() {
+                let mut c = Map::new();
+                put(&mut c, "description", s(goods));
+                put(&mut c, "hs_code", s(hs_code));
+                let mut g1 = Map::new();
+                g1.insert("commodity".into(), Value::Object(c));
+                put(&mut g1, "quantity", quantity.map(Value::from));
+                put(&mut g1, "unit", s(unit));
+                m.insert("goods".into(), Value::Array(vec![Value::Object(g1)]));
+            }
+            grading(&mut m, g);
+        }
+        SendKind::TrackingRequest {
+            container,
+            until,
+            vessel,
+            voyage,
+            bill_of_lading,
+            route,
+            report,
+            remarks,
+            ..
+        } => {
+            put(&mut m, "containers", list(container));
+            put(&mut m, "until", s(until));
+            put(&mut m, "vessel", s(vessel));
+            put(&mut m, "voyage", s(voyage));
+            put(&mut m, "bill_of_lading", s(bill_of_lading));
+            put(&mut m, "route", list(route));
+            put(&mut m, "report", list(report));
+            put(&mut m, "remarks", s(remarks));
+        }
+        SendKind::TrackingUpdate {
+            request_id,
+            container,
+            event,
+            place,
+            at,
+            vessel,
+            remarks,
+            ..
+        } => {
+            put(&mut m, "request_id", s(request_id));
+            put(&mut m, "container", s(container));
+            put(&mut m, "event", s(event));
+            put(&mut m, "place", s(place));
+            put(&mut m, "at", s(at));
+            put(&mut m, "vessel", s(vessel));
+            put(&mut m, "remarks", s(remarks));
+            m.entry("at".to_owned())
+                .or_insert_with(|| Value::String(Timestamp::now().to_string()));
+        }
+        SendKind::Tasking {
+            title,
+            instructions,
+            due_by,
+            ack_required,
+            ..
+        } => {
+            put(&mut m, "title", s(title));
+            put(&mut m, "instructions", s(instructions));
+            put(&mut m, "due_by", s(due_by));
+            if *ack_required {
+                m.insert("ack_required".into(), Value::Bool(true));
+            }
+        }
+        SendKind::Notice {
+            title, text, phase, ..
+        } => {
+            put(&mut m, "title", s(title));
+            put(&mut m, "text", s(text));
+            put(&mut m, "phase", s(phase));
+        }
+    }
+    Ok((
+        SendRequest {
+            kind: name.to_owned(),
+            to: header.to.clone(),
+            operation: header.operation.clone(),
+            priority: header.priority.clone(),
+            tlp: header.tlp.clone(),
+            expires_at: header.expires_at.clone(),
+            expires_in_hours: header.expires_in_hours,
+            in_reply_to: header.in_reply_to.clone(),
+            reply_to: header.reply_to.clone(),
+            body: Value::Object(m),
+        },
+        header,
+    ))
+}
+
+/// Check a send request as the daemon will (addressing of replies excepted).
+pub fn validate_locally(req: &SendRequest) -> Result<(), Failure> {
+    let now = Timestamp::now().as_millis();
+    service::prepare(req, None, now, 24 * 3_600_000, &Limits::default())
+        .map(|_| ())
+        .map_err(|e| Failure::usage(format!("invalid message: {e}")))
+}
+
+fn client(common: &Common) -> Result<ApiClient, Failure> {
+    let cfg = NodeConfig::load(&common.config).map_err(|e| Failure::usage(e.to_string()))?;
+    Ok(ApiClient::from_data_dir(&cfg.data_dir)?)
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(v).map_err(|e| Failure {
+        code: exit::INTERNAL,
+        message: e.to_string(),
+    })?;
+    println!("{text}");
+    Ok(())
+}
+
+fn parse_id(s: &str) -> Result<MessageId, Failure> {
+    s.trim()
+        .parse()
+        .map_err(|_| Failure::usage(format!("{s:?} is not a message id (UUID)")))
+}
+
+fn or_dash<T: std::fmt::Display>(v: &Option<T>) -> String {
+    v.as_ref()
+        .map_or_else(|| "-".to_owned(), ToString::to_string)
+}
+
+/// Print rows as a table with padded columns.
+fn table(header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let mut out = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            let w = widths.get(i).copied().unwrap_or(0);
+            if i + 1 == cells.len() {
+                out.push_str(c);
+            } else {
+                out.push_str(&format!("{c:<w$}  "));
+            }
+        }
+        println!("{}", out.trim_end());
+    };
+    line(header.iter().map(|h| h.to_string()).collect());
+    for r in rows {
+        line(r.clone());
+    }
+}
+
+fn inbox_row(i: &InboxItem) -> Vec<String> {
+    let mark = if i.acknowledged {
+        "acked"
+    } else if i.read {
+        "read"
+    } else {
+        "NEW"
+    };
+    vec![
+        i.seq.to_string(),
+        i.id.to_string(),
+        i.received_at.to_string(),
+        i.priority.to_string(),
+        i.kind.to_string(),
+        i.sender.to_string(),
+        i.channel.to_string(),
+        mark.to_owned(),
+        i.title.clone(),
+    ]
+}
+
+const INBOX_HEADER: [&str; 9] = [
+    "SEQ", "ID", "RECEIVED", "PRIORITY", "KIND", "FROM", "CHANNEL", "STATE", "TITLE",
+];
+
+fn print_receipts(r: &ReceiptReport) {
+    println!(
+        "message {} ({}, to {}): {}",
+        r.id,
+        r.kind,
+        r.to.iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        r.state
+    );
+    let rows: Vec<Vec<String>> = r
+        .recipients
+        .iter()
+        .map(|p| {
+            vec![
+                p.node.to_string(),
+                or_dash(&p.delivered_at),
+                or_dash(&p.read_at),
+                or_dash(&p.acknowledged_at),
+            ]
+        })
+        .collect();
+    table(&["NODE", "DELIVERED", "READ", "ACKNOWLEDGED"], &rows);
+    let names = |v: &[cordon_common::ids::NodeId]| {
+        if v.is_empty() {
+            "nobody".to_owned()
+        } else {
+            v.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ")
+        }
+    };
+    println!("not delivered:    {}", names(&r.not_delivered));
+    println!("not read:         {}", names(&r.not_read));
+    println!("not acknowledged: {}", names(&r.not_acknowledged));
+    for (n, why) in &r.not_sealed_to {
+        println!("not sealed to {n}: {why}");
+    }
+}
+
+fn print_shown(s: &Shown) {
+    match s {
+        Shown::Received(v) => {
+            println!("id:           {}", v.item.id);
+            println!("kind:         {}", v.item.kind);
+            println!(
+                "from:         {} ({}, {}, {})",
+                v.signer.node_id,
+                v.signer.organisation,
+                v.signer.role,
+                v.signer.country.as_deref().unwrap_or("no country")
+            );
+            println!("fingerprint:  {}", v.signer.fingerprint);
+            println!("verification: {}", v.verification);
+            println!("channel:      {}", v.item.channel);
+            println!(
+                "to:           {}",
+                v.to.iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            println!("operation:    {}", v.item.operation);
+            println!("priority:     {}   TLP:{}", v.item.priority, v.item.tlp);
+            println!(
+                "created:      {}   expires: {}",
+                v.item.created_at, v.expires_at
+            );
+            println!("received:     {}", v.item.received_at);
+            println!("in reply to:  {}", or_dash(&v.item.in_reply_to));
+            println!("read:         {}", or_dash(&v.read_at));
+            println!(
+                "acknowledged: {}{}",
+                or_dash(&v.acknowledged_at),
+                if v.ack_required && v.acknowledged_at.is_none() {
+                    "   (acknowledgement required: cordon-node ack ID)"
+                } else {
+                    ""
+                }
+            );
+            println!(
+                "receipts sent: delivered{}{}",
+                if v.read_at.is_some() { ", read" } else { "" },
+                if v.acknowledged_at.is_some() {
+                    ", acknowledged"
+                } else {
+                    ""
+                }
+            );
+            println!("body:");
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&v.body).unwrap_or_default()
+            );
+        }
+        Shown::Sent(v) => {
+            println!("id:          {}  (sent by this node)", v.id);
+            println!("kind:        {}", v.kind);
+            println!(
+                "to:          {}",
+                v.to.iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            println!("operation:   {}", v.operation);
+            println!("priority:    {}   TLP:{}", v.priority, v.tlp);
+            println!("created:     {}   expires: {}", v.created_at, v.expires_at);
+            println!(
+                "state:       {}{}",
+                v.state,
+                v.reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            );
+            println!("body:");
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&v.body).unwrap_or_default()
+            );
+            print_receipts(&v.receipts);
+        }
+    }
+}
+
+async fn send(kind: &SendKind) -> Result<u8, Failure> {
+    let (req, header) = send_request(kind)?;
+    validate_locally(&req)?;
+    let c = client(&header.common)?;
+    let accepted: SendAccepted = c.post("/v1/messages", &req).await?;
+    let Some(wait) = header.wait else {
+        if header.common.json {
+            print_json(&accepted)?;
+        } else {
+            println!(
+                "queued {} {} ({})",
+                accepted.kind, accepted.id, accepted.state
+            );
+        }
+        return Ok(exit::OK);
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(wait);
+    loop {
+        let shown: Shown = c.get(&format!("/v1/messages/{}", accepted.id)).await?;
+        if let Shown::Sent(v) = &shown {
+            if v.state == "stored" || v.state == "failed" || tokio::time::Instant::now() >= deadline
+            {
+                if header.common.json {
+                    print_json(&shown)?;
+                } else {
+                    println!(
+                        "{} {} {}{}",
+                        v.kind,
+                        v.id,
+                        v.state,
+                        v.reason
+                            .as_deref()
+                            .map(|r| format!(": {r}"))
+                            .unwrap_or_default()
+                    );
+                }
+                return Ok(match v.state.as_str() {
+                    "stored" => exit::OK,
+                    "failed" => exit::REFUSED,
+                    _ => exit::UNREACHABLE,
+                });
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn inbox(
+    common: &Common,
+    channel: &Option<String>,
+    kind: &Option<String>,
+    unread: bool,
+    follow: bool,
+    mut after: u64,
+    limit: u64,
+) -> Result<u8, Failure> {
+    if let Some(c) = channel {
+        c.parse::<cordon_common::ids::ChannelName>()
+            .map_err(|e| Failure::usage(format!("--channel: {e}")))?;
+    }
+    if let Some(k) = kind {
+        k.parse::<cordon_common::msg::MessageKind>()
+            .map_err(|e| Failure::usage(format!("--kind: {e}")))?;
+    }
+    let c = client(common)?;
+    let query = |after: u64, wait: u64| {
+        let mut q = format!("/v1/inbox?after={after}&limit={limit}");
+        if let Some(ch) = channel {
+            q.push_str(&format!("&channel={}", encode_query_value(ch)));
+        }
+        if let Some(k) = kind {
+            q.push_str(&format!("&kind={}", encode_query_value(k)));
+        }
+        if unread {
+            q.push_str("&unread=true");
+        }
+        if wait > 0 {
+            q.push_str(&format!("&wait={wait}"));
+        }
+        q
+    };
+    if !follow {
+        let page: InboxPage = c.get(&query(after, 0)).await?;
+        if common.json {
+            print_json(&page)?;
+        } else {
+            let rows: Vec<_> = page.items.iter().map(inbox_row).collect();
+            table(&INBOX_HEADER, &rows);
+        }
+        return Ok(exit::OK);
+    }
+    if !common.json {
+        table(&INBOX_HEADER, &[]);
+    }
+    loop {
+        let page: InboxPage = c
+            .call(
+                hyper::Method::GET,
+                &query(after, 30),
+                None,
+                Duration::from_secs(35),
+            )
+            .await?;
+        for i in &page.items {
+            if common.json {
+                println!("{}", serde_json::to_string(i).unwrap_or_default());
+            } else {
+                println!("{}", inbox_row(i).join("  "));
+            }
+        }
+        after = page.next_after;
+    }
+}
+
+/// Run an officer's command (everything but `run`); the exit code.
+pub async fn execute(command: &Command) -> u8 {
+    let result = match command {
+        Command::Run { .. } => Err(Failure::usage("`run` is handled by main")),
+        Command::Send { kind } => send(kind).await,
+        Command::Inbox {
+            common,
+            channel,
+            kind,
+            unread,
+            follow,
+            after,
+            limit,
+        } => inbox(common, channel, kind, *unread, *follow, *after, *limit).await,
+        Command::Show { common, id } => {
+            async {
+                let id = parse_id(id)?;
+                let v: Shown = client(common)?.get(&format!("/v1/messages/{id}")).await?;
+                if common.json {
+                    print_json(&v)?;
+                } else {
+                    print_shown(&v);
+                }
+                Ok(exit::OK)
+            }
+            .await
+        }
+        Command::Ack { common, id } => {
+            async {
+                let id = parse_id(id)?;
+                let v: AckView = client(common)?
+                    .post(&format!("/v1/messages/{id}/ack"), &serde_json::json!({}))
+                    .await?;
+                if common.json {
+                    print_json(&v)?;
+                } else if v.already {
+                    println!("{} was already acknowledged at {}", v.id, v.acknowledged_at);
+                } else {
+                    println!("acknowledged {} at {}", v.id, v.acknowledged_at);
+                }
+                Ok(exit::OK)
+            }
+            .await
+        }
+        Command::Receipts { common, id } => {
+            async {
+                let id = parse_id(id)?;
+                let v: ReceiptReport = client(common)?
+                    .get(&format!("/v1/messages/{id}/receipts"))
+                    .await?;
+                if common.json {
+                    print_json(&v)?;
+                } else {
+                    print_receipts(&v);
+                }
+                Ok(exit::OK)
+            }
+            .await
+        }
+        Command::Status { common } => {
+            async {
+                let v: StatusView = client(common)?.get("/v1/status").await?;
+                if common.json {
+                    print_json(&v)?;
+                } else {
+                    println!(
+                        "node:        {} ({}, {})",
+                        v.node_id, v.role, v.organisation
+                    );
+                    println!("fingerprint: {}", v.fingerprint);
+                    println!("hub:         {}", v.hub);
+                    println!("connection:  {} since {}", v.connection.as_str(), v.since);
+                    if let Some(e) = &v.last_error {
+                        println!("last error:  {e}");
+                    }
+                    if let Some(ms) = v.retry_in_ms {
+                        println!("retry in:    {ms} ms");
+                    }
+                    println!("outbox:      {} not yet stored by the hub", v.outbox_depth);
+                    println!("inbox:       {} messages", v.inbox_count);
+                    println!("last sync:   {}", or_dash(&v.last_sync));
+                    println!(
+                        "subscribed:  {}",
+                        v.subscribed
+                            .iter()
+                            .map(|c| c.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
+                Ok(exit::OK)
+            }
+            .await
+        }
+        Command::Channels { common } => {
+            async {
+                let v: ChannelsView = client(common)?.get("/v1/channels").await?;
+                if common.json {
+                    print_json(&v)?;
+                } else {
+                    if !v.known {
+                        println!("(not connected to the hub yet: grants unknown)");
+                    }
+                    let mut rows = vec![vec![
+                        v.direct_channel.to_string(),
+                        "yes".into(),
+                        "(direct: messages to this node)".into(),
+                    ]];
+                    for g in &v.channels {
+                        rows.push(vec![
+                            g.channel.to_string(),
+                            if g.read { "yes" } else { "no" }.into(),
+                            g.publish
+                                .iter()
+                                .map(|k| k.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        ]);
+                    }
+                    for d in &v.direct {
+                        rows.push(vec![
+                            format!("node/<participant of {}>", d.operation),
+                            "-".into(),
+                            d.kinds
+                                .iter()
+                                .map(|k| k.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        ]);
+                    }
+                    table(&["CHANNEL", "READ", "PUBLISH"], &rows);
+                }
+                Ok(exit::OK)
+            }
+            .await
+        }
+        Command::Sent { common, limit } => {
+            async {
+                let v: Vec<SentItem> = client(common)?
+                    .get(&format!("/v1/sent?limit={limit}"))
+                    .await?;
+                if common.json {
+                    print_json(&v)?;
+                } else {
+                    let rows: Vec<_> = v
+                        .iter()
+                        .map(|s| {
+                            vec![
+                                s.id.to_string(),
+                                s.created_at.to_string(),
+                                s.kind.to_string(),
+                                s.to.iter()
+                                    .map(|c| c.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(","),
+                                s.state.clone(),
+                                s.reason.clone().unwrap_or_default(),
+                            ]
+                        })
+                        .collect();
+                    table(&["ID", "CREATED", "KIND", "TO", "STATE", "REASON"], &rows);
+                }
+                Ok(exit::OK)
+            }
+            .await
+        }
+        Command::Refusals { common, limit } => {
+            async {
+                let v: Vec<RefusalView> = client(common)?
+                    .get(&format!("/v1/refusals?limit={limit}"))
+                    .await?;
+                if common.json {
+                    print_json(&v)?;
+                } else {
+                    let rows: Vec<_> = v
+                        .iter()
+                        .map(|r| {
+                            vec![
+                                r.at.to_string(),
+                                r.channel.to_string(),
+                                or_dash(&r.id),
+                                or_dash(&r.sender),
+                                r.reason.clone(),
+                            ]
+                        })
+                        .collect();
+                    table(&["AT", "CHANNEL", "ID", "CLAIMED SENDER", "REASON"], &rows);
+                }
+                Ok(exit::OK)
+            }
+            .await
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(f) => {
+            let json = matches!(command, Command::Send { .. }) || command_json(command);
+            if json && command_json(command) {
+                let body =
+                    serde_json::json!({"error": {"exit_code": f.code, "message": f.message}});
+                eprintln!("{body}");
+            } else {
+                eprintln!("cordon-node: {}", f.message);
+            }
+            f.code
+        }
+    }
+}
+
+fn command_json(c: &Command) -> bool {
+    match c {
+        Command::Run { .. } => false,
+        Command::Send { kind } => send_request(kind)
+            .map(|(_, h)| h.common.json)
+            .unwrap_or(false),
+        Command::Inbox { common, .. }
+        | Command::Show { common, .. }
+        | Command::Ack { common, .. }
+        | Command::Receipts { common, .. }
+        | Command::Status { common }
+        | Command::Channels { common }
+        | Command::Sent { common, .. }
+        | Command::Refusals { common, .. } => common.json,
+    }
+}
+
+/// The API error of a failure, when it came from the daemon (for tests).
+pub fn api_error(e: &CallError) -> Option<&ApiError> {
+    match e {
+        CallError::Api { error, .. } => Some(error),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("cordon-node").chain(args.iter().copied()))
+    }
+
+    fn send_kind(args: &[&str]) -> SendKind {
+        match parse(args).unwrap().command {
+            Command::Send { kind } => kind,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn usage_errors_are_clap_errors() {
+        assert!(parse(&["inbox"]).is_err(), "--config is required");
+        assert!(parse(&["send", "warning", "--config", "x"]).is_err());
+        assert!(parse(&["show", "--config", "x"]).is_err(), "ID is required");
+        let cli = parse(&[
+            "--log-format",
+            "json",
+            "status",
+            "--config",
+            "n.toml",
+            "--json",
+        ])
+        .unwrap();
+        assert_eq!(cli.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn alert_flags_build_the_body_and_a_bad_check_digit_is_caught_locally() {
+        let kind = send_kind(&[
+            "send",
+            "alert",
+            "--config",
+            "n.toml",
+            "--to",
+            "op/cosmo-2/alerts",
+            "--title",
+            "Cocaine",
+            "--summary",
+            "Suspicious reefer",
+            "--action",
+            "inspect",
+            "--container",
+            "CSQU3054383",
+            "--container",
+            "MWCU6059785",
+            "--source-grade",
+            "B",
+            "--info-grade",
+            "2",
+        ]);
+        let (req, _) = send_request(&kind).unwrap();
+        assert_eq!(req.kind, "alert");
+        assert_eq!(req.body["grading"]["information"], 2);
+        let f = validate_locally(&req).unwrap_err();
+        assert_eq!(f.code, exit::USAGE);
+        assert_eq!(
+            f.message,
+            "invalid message: body.containers[1]: ISO 6346 check digit is 5, expected 4"
+        );
+    }
+
+    #[test]
+    fn a_good_tasking_passes_and_a_missing_operation_is_named() {
+        let args = [
+            "send",
+            "tasking",
+            "--config",
+            "n.toml",
+            "--to",
+            "node/HU-NCP",
+            "--title",
+            "Check",
+            "--instructions",
+            "List reefers",
+            "--ack-required",
+        ];
+        let (req, _) = send_request(&send_kind(&args)).unwrap();
+        assert_eq!(
+            validate_locally(&req).unwrap_err().message,
+            "invalid message: operation: required when sending to direct channels node/<ID>"
+        );
+        let mut with_op = args.to_vec();
+        with_op.extend(["--operation", "cosmo-2"]);
+        let (req, _) = send_request(&send_kind(&with_op)).unwrap();
+        validate_locally(&req).unwrap();
+        assert_eq!(req.body["ack_required"], true);
+    }
+
+    #[test]
+    fn toml_file_with_flag_override() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("req.toml");
+        std::fs::write(
+            &p,
+            "containers = [\"CSQU3054383\"]\nuntil = 2099-12-31T23:59:59Z\nreport = [\"gate-out\"]\nvoyage = \"V1\"\n",
+        )
+        .unwrap();
+        let kind = send_kind(&[
+            "send",
+            "tracking-request",
+            "--config",
+            "n.toml",
+            "--to",
+            "op/cosmo-2/tracking",
+            "--file",
+            p.to_str().unwrap(),
+            "--voyage",
+            "V2",
+        ]);
+        let (req, _) = send_request(&kind).unwrap();
+        assert_eq!(req.body["until"], "2099-12-31T23:59:59Z");
+        assert_eq!(req.body["voyage"], "V2");
+        validate_locally(&req).unwrap();
+        // An unknown event is refused with its field.
+        std::fs::write(&p, "containers = [\"CSQU3054383\"]\nuntil = 2099-12-31T23:59:59Z\nreport = [\"gateout\"]\n").unwrap();
+        let (req, _) = send_request(&kind).unwrap();
+        let m = validate_locally(&req).unwrap_err().message;
+        assert!(m.contains("unknown tracking event `gateout`"), "{m}");
+    }
+
+    #[test]
+    fn unreachable_daemon_is_exit_3() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = ApiClient::from_data_dir(dir.path()).unwrap_err();
+        assert_eq!(Failure::from(e).code, exit::UNREACHABLE);
+    }
+}

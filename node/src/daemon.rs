@@ -1,0 +1,260 @@
+//! The daemon: load keys and store, start the link to the hub and the local API, and
+//! shut down gracefully.
+//!
+//! In-process use (tests, the testbed):
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use cordon_node::config::NodeConfig;
+//! use cordon_node::daemon::RunningNode;
+//! let node = RunningNode::start(NodeConfig::load("BE-NCP.toml".as_ref())?).await?;
+//! println!("API on {} with token {}", node.api_addr(), node.token());
+//! node.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Nothing durable is lost at shutdown: every draft, inbox message, receipt and refusal
+//! is committed before it is acknowledged to anyone, and the lanes finish the batch they
+//! are committing before the connection closes.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cordon_common::ids::NodeId;
+use tokio::task::JoinHandle;
+
+use crate::api::{self, ApiContext};
+use crate::client::Connector;
+use crate::config::NodeConfig;
+use crate::keys::NodeKeys;
+use crate::service::Service;
+use crate::state::{ConnState, Shared};
+use crate::store::Store;
+
+/// The node could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The configuration.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The data directory could not be made.
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Certificates, keys, trust.
+    #[error(transparent)]
+    Keys(#[from] crate::keys::KeyFileError),
+    /// The store.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// The API token.
+    #[error(transparent)]
+    Token(#[from] api::TokenError),
+    /// The QUIC client.
+    #[error(transparent)]
+    Client(#[from] crate::client::ClientError),
+    /// The API could not listen.
+    #[error("cannot listen on {addr} for the local API: {source}")]
+    ApiBind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// `api.addr` could not be written.
+    #[error("cannot write {path}: {source}")]
+    ApiAddrFile {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Waiting for a signal failed.
+    #[error("cannot wait for signals: {0}")]
+    Signals(std::io::Error),
+}
+
+/// A running node.
+#[derive(Debug)]
+pub struct RunningNode {
+    shared: Arc<Shared>,
+    service: Service,
+    api_addr: SocketAddr,
+    token: String,
+    link: JoinHandle<()>,
+    api: JoinHandle<()>,
+}
+
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
+impl RunningNode {
+    /// Load everything and start the link and the API. Returns once the API listens
+    /// (its address is also written to `api.addr` in the data directory); the link
+    /// connects in the background.
+    pub async fn start(config: NodeConfig) -> Result<Self, StartError> {
+        let dir = config.data_dir.clone();
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&dir)
+                .map_err(|source| StartError::DataDir {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
+        }
+        let keys = NodeKeys::load(&config.tls, &config.x25519_key_path())?;
+        let store = Store::open(&config.store_path())?;
+        let token = api::load_or_create_token(&config.token_path())?;
+        let connector = Connector::new(
+            &keys.roots,
+            keys.chain.clone(),
+            keys.tls_key.clone_key(),
+            &config.limits.transport(),
+        )?;
+        let listener =
+            api::bind(config.api_listen)
+                .await
+                .map_err(|source| StartError::ApiBind {
+                    addr: config.api_listen,
+                    source,
+                })?;
+        let api_addr = listener
+            .local_addr()
+            .map_err(|source| StartError::ApiBind {
+                addr: config.api_listen,
+                source,
+            })?;
+        let addr_path = config.api_addr_path();
+        write_atomically(&addr_path, &format!("{api_addr}\n")).map_err(|source| {
+            StartError::ApiAddrFile {
+                path: addr_path.display().to_string(),
+                source,
+            }
+        })?;
+        let max_conns = config.limits.api_max_connections;
+        let max_body = config.limits.api_max_body;
+        tracing::info!(
+            node = %keys.identity.node_id,
+            fingerprint = %keys.identity.fingerprint,
+            hub = %config.hub_addr,
+            api = %api_addr,
+            "node starting"
+        );
+        let shared = Arc::new(Shared::new(config, keys, store)?);
+        let service = Service::new(shared.clone());
+        let ctx = Arc::new(ApiContext {
+            service: service.clone(),
+            token: token.clone(),
+            max_body,
+        });
+        let api = tokio::spawn(api::serve(
+            listener,
+            ctx,
+            max_conns,
+            shared.shutdown.subscribe(),
+        ));
+        let link = tokio::spawn(crate::link::run(shared.clone(), connector));
+        Ok(Self {
+            shared,
+            service,
+            api_addr,
+            token,
+            link,
+            api,
+        })
+    }
+
+    /// Where the API listens.
+    pub fn api_addr(&self) -> SocketAddr {
+        self.api_addr
+    }
+
+    /// The API's bearer token.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// This node's id.
+    pub fn node_id(&self) -> &NodeId {
+        &self.shared.keys.identity.node_id
+    }
+
+    /// The officers' operations, without HTTP.
+    pub fn service(&self) -> &Service {
+        &self.service
+    }
+
+    /// An API client for this node.
+    pub fn api_client(&self) -> crate::api_client::ApiClient {
+        crate::api_client::ApiClient::new(self.api_addr, self.token.clone())
+    }
+
+    /// Wait until the link is connected (subscribed, lanes open), at most `timeout`.
+    pub async fn wait_connected(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self.shared.status().state == ConnState::Connected {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Stop: the API stops accepting, the lanes finish the batch they commit, the
+    /// connection closes. Waits for the tasks (at most about 15 s).
+    pub async fn shutdown(self) {
+        self.shared.shutdown.send_replace(true);
+        let Self {
+            shared,
+            service,
+            link,
+            api,
+            ..
+        } = self;
+        drop(service);
+        if tokio::time::timeout(Duration::from_secs(15), link)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the hub link did not stop in time");
+        }
+        if tokio::time::timeout(Duration::from_secs(5), api)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the API did not stop in time");
+        }
+        let _ = std::fs::remove_file(shared.config.api_addr_path());
+        tracing::info!(node = %shared.keys.identity.node_id, "node stopped");
+    }
+}
+
+/// Run a node until SIGTERM or SIGINT, then shut down gracefully.
+pub async fn run(config: NodeConfig) -> Result<(), StartError> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).map_err(StartError::Signals)?;
+    let mut int = signal(SignalKind::interrupt()).map_err(StartError::Signals)?;
+    let node = RunningNode::start(config).await?;
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+        _ = int.recv() => tracing::info!("SIGINT: shutting down"),
+    }
+    node.shutdown().await;
+    Ok(())
+}

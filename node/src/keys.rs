@@ -1,0 +1,182 @@
+//! This node's key material: the TLS identity (certificate chain and identity key), the
+//! federation trust (root and CRLs), and the static X25519 key in `x25519.key` (mode
+//! 0600, created on first start).
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use cordon_common::envelope::{KemKeyPair, KeyBundle};
+use cordon_common::identity::NodeIdentity;
+use cordon_common::pki::{
+    read_pem_certs, read_pem_crls, write_secret_file, IdentityKey, TrustStore,
+};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+use crate::config::TlsFiles;
+
+/// Key material could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyFileError {
+    /// A PEM file (certificate, root, CRL).
+    #[error(transparent)]
+    Pem(#[from] cordon_common::pki::PemError),
+    /// The identity key.
+    #[error(transparent)]
+    Key(#[from] cordon_common::pki::KeyError),
+    /// The certificate does not carry a Cordon node identity.
+    #[error("{path}: not a Cordon node certificate: {source}")]
+    Identity {
+        /// The file.
+        path: String,
+        /// Why.
+        source: cordon_common::identity::IdentityError,
+    },
+    /// The certificate's key is not the configured key.
+    #[error("{cert} and {key} do not belong together (different public keys)")]
+    KeyMismatch {
+        /// The certificate file.
+        cert: String,
+        /// The key file.
+        key: String,
+    },
+    /// The root or CRLs cannot be used.
+    #[error("federation trust: {0}")]
+    Trust(#[from] cordon_common::pki::TrustError),
+    /// The X25519 key file.
+    #[error("{path}: {message}")]
+    X25519 {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Everything this node signs, decrypts and trusts with.
+pub struct NodeKeys {
+    /// This node's identity, read from its certificate.
+    pub identity: NodeIdentity,
+    /// The identity key (signs envelopes and the key bundle).
+    pub key: IdentityKey,
+    /// The certificate chain for TLS, leaf first.
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The TLS private key.
+    pub tls_key: PrivateKeyDer<'static>,
+    /// The federation roots.
+    pub roots: Vec<CertificateDer<'static>>,
+    /// Roots and CRLs, for verifying signers and directory entries.
+    pub trust: TrustStore,
+    /// The static X25519 key.
+    pub kem: KemKeyPair,
+}
+
+impl std::fmt::Debug for NodeKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeKeys")
+            .field("node_id", &self.identity.node_id)
+            .field("fingerprint", &self.identity.fingerprint)
+            .field("kem", &self.kem)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NodeKeys {
+    /// Load the TLS files and the X25519 key (creating it, 0600, if absent).
+    pub fn load(tls: &TlsFiles, x25519_path: &Path) -> Result<Self, KeyFileError> {
+        let chain = read_pem_certs(&tls.cert)?;
+        let leaf = chain.first().ok_or_else(|| {
+            KeyFileError::Pem(cordon_common::pki::PemError::Empty {
+                path: tls.cert.display().to_string(),
+                what: "CERTIFICATE",
+            })
+        })?;
+        let identity = NodeIdentity::from_der(leaf).map_err(|source| KeyFileError::Identity {
+            path: tls.cert.display().to_string(),
+            source,
+        })?;
+        let (key, tls_key) = IdentityKey::load(&tls.key)?;
+        if key.public_key() != identity.public_key {
+            return Err(KeyFileError::KeyMismatch {
+                cert: tls.cert.display().to_string(),
+                key: tls.key.display().to_string(),
+            });
+        }
+        let roots = read_pem_certs(&tls.root)?;
+        let mut crls = Vec::new();
+        for p in &tls.crls {
+            crls.extend(read_pem_crls(p)?);
+        }
+        let trust = TrustStore::new(roots.clone(), crls)?;
+        let kem = load_or_create_x25519(x25519_path)?;
+        Ok(Self {
+            identity,
+            key,
+            chain,
+            tls_key,
+            roots,
+            trust,
+            kem,
+        })
+    }
+
+    /// A freshly signed key bundle for the X25519 key.
+    pub fn bundle(&self, now_ms: u64) -> Result<KeyBundle, cordon_common::envelope::EnvelopeError> {
+        KeyBundle::sign(&self.identity, &self.key, &self.kem, now_ms)
+    }
+}
+
+/// Read the 32-byte X25519 secret, or create one (mode 0600) if the file is absent.
+/// A file readable by others is tightened to 0600.
+pub fn load_or_create_x25519(path: &Path) -> Result<KemKeyPair, KeyFileError> {
+    let err = |message: String| KeyFileError::X25519 {
+        path: path.display().to_string(),
+        message,
+    };
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let meta = std::fs::metadata(path).map_err(|e| err(e.to_string()))?;
+            if meta.permissions().mode() & 0o077 != 0 {
+                tracing::warn!(path = %path.display(), "X25519 key file was readable by others; setting mode 0600");
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| err(e.to_string()))?;
+            }
+            if bytes.len() != 32 {
+                return Err(err(format!(
+                    "must hold exactly 32 bytes, holds {}",
+                    bytes.len()
+                )));
+            }
+            KemKeyPair::from_secret_bytes(&bytes).map_err(|e| err(e.to_string()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let kem = KemKeyPair::generate().map_err(|e| err(e.to_string()))?;
+            write_secret_file(path, &kem.secret_bytes()).map_err(|e| err(e.to_string()))?;
+            tracing::info!(path = %path.display(), "created a new X25519 key");
+            Ok(kem)
+        }
+        Err(e) => Err(err(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn x25519_key_is_created_0600_and_reloaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x25519.key");
+        let a = load_or_create_x25519(&p).unwrap();
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let b = load_or_create_x25519(&p).unwrap();
+        assert_eq!(a.public(), b.public());
+        std::fs::write(&p, b"short").unwrap();
+        assert!(matches!(
+            load_or_create_x25519(&p),
+            Err(KeyFileError::X25519 { .. })
+        ));
+    }
+}

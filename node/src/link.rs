@@ -1,0 +1,412 @@
+//! The link to the hub: connect, publish the key bundle, subscribe to everything this
+//! node may read, accept the three delivery lanes, and run the outbox; when anything
+//! breaks, reconnect by itself with capped, jittered exponential backoff. The hub keeps
+//! the delivery cursors, so a new session resumes where the last one was acknowledged.
+//!
+//! Each lane has a reader task (reads ahead up to one batch, a bounded queue) and a
+//! processor that verifies and opens a batch on the blocking pool, commits it in one
+//! transaction, and only then acknowledges each delivery.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cordon_common::envelope::HeaderLimits;
+use cordon_common::wire::Deliver;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use crate::client::{ClientError, Connector, DeliveryLane, HubTarget};
+use crate::outbox::{self, OutboxError};
+use crate::receive::Receiver;
+use crate::state::{blocking, now_ms, ConnState, Shared};
+use crate::store::CommitOutcome;
+
+/// Capped exponential backoff with "equal jitter": each delay is drawn uniformly from
+/// the upper half of the current step, and the step doubles up to the cap.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    initial: u64,
+    max: u64,
+    step: u64,
+}
+
+impl Backoff {
+    /// From `initial_ms` doubling up to `max_ms`.
+    pub fn new(initial_ms: u64, max_ms: u64) -> Self {
+        Self {
+            initial: initial_ms.max(1),
+            max: max_ms.max(initial_ms.max(1)),
+            step: initial_ms.max(1),
+        }
+    }
+
+    /// Back to the first step (after a session that worked).
+    pub fn reset(&mut self) {
+        self.step = self.initial;
+    }
+
+    /// The next delay, given a random `r` (any u32).
+    pub fn next_with(&mut self, r: u32) -> Duration {
+        let step = self.step;
+        self.step = self.step.saturating_mul(2).min(self.max);
+        let half = step / 2;
+        let jitter = if half == 0 {
+            0
+        } else {
+            u64::from(r) % (half + 1)
+        };
+        Duration::from_millis(step - half + jitter)
+    }
+
+    /// The next delay, with randomness from the operating system.
+    pub fn next_delay(&mut self) -> Duration {
+        use ring::rand::SecureRandom;
+        let mut b = [0u8; 4];
+        let _ = ring::rand::SystemRandom::new().fill(&mut b);
+        self.next_with(u32::from_le_bytes(b))
+    }
+}
+
+/// Why a session ended.
+#[derive(Debug)]
+enum End {
+    /// Shutdown was asked.
+    Shutdown,
+    /// The session failed; `established` if it had got as far as subscribing.
+    Lost { established: bool, error: String },
+}
+
+async fn wait_stop(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|v| *v).await;
+}
+
+/// Resolve `host:port`, preferring IPv4 (the client endpoint is bound to 0.0.0.0).
+async fn resolve(addr: &str) -> Result<SocketAddr, String> {
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host(addr)
+        .await
+        .map_err(|e| format!("cannot resolve {addr}: {e}"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or_else(|| addrs.first())
+        .copied()
+        .ok_or_else(|| format!("{addr} resolves to no address"))
+}
+
+/// Run the link until shutdown.
+pub async fn run(shared: Arc<Shared>, connector: Connector) {
+    let limits = shared.config.limits.clone();
+    let mut backoff = Backoff::new(limits.reconnect_initial_ms, limits.reconnect_max_ms);
+    let mut shutdown = shared.shutdown.subscribe();
+    loop {
+        if shared.stopping() {
+            break;
+        }
+        {
+            let mut st = shared.status();
+            st.state = ConnState::Connecting;
+            st.retry_in_ms = None;
+        }
+        match session(&shared, &connector, &mut shutdown).await {
+            End::Shutdown => break,
+            End::Lost { established, error } => {
+                if established {
+                    backoff.reset();
+                }
+                let delay = backoff.next_delay();
+                tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "hub link down");
+                {
+                    let mut st = shared.status();
+                    st.state = ConnState::Disconnected;
+                    st.since = now_ms();
+                    st.last_error = Some(error);
+                    st.retry_in_ms = Some(delay.as_millis() as u64);
+                    st.subscribed.clear();
+                    st.bundle_accepted = None;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = wait_stop(&mut shutdown) => break,
+                }
+            }
+        }
+    }
+    let mut st = shared.status();
+    st.state = ConnState::Stopped;
+    st.since = now_ms();
+    st.retry_in_ms = None;
+}
+
+async fn session(
+    shared: &Arc<Shared>,
+    connector: &Connector,
+    shutdown: &mut watch::Receiver<bool>,
+) -> End {
+    let lost = |error: String| End::Lost {
+        established: false,
+        error,
+    };
+    let limits = &shared.config.limits;
+    let connect_timeout = Duration::from_millis(limits.connect_timeout_ms);
+    let addr = match resolve(&shared.config.hub_addr).await {
+        Ok(a) => a,
+        Err(e) => return lost(e),
+    };
+    let target = HubTarget {
+        addr,
+        server_name: shared.config.hub_server_name.clone(),
+    };
+    let connecting = tokio::time::timeout(connect_timeout, connector.connect(&target));
+    let mut s = tokio::select! {
+        r = connecting => match r {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => return lost(e.to_string()),
+            Err(_) => return lost(format!("no Welcome from {addr} within {connect_timeout:?}")),
+        },
+        _ = wait_stop(shutdown) => return End::Shutdown,
+    };
+    let span = tracing::info_span!("session", hub = %addr, node = %s.welcome().node_id);
+    let _enter = span.enter();
+    drop(_enter);
+    let welcome = s.welcome().clone();
+    tracing::info!(hub = %addr, role = %welcome.role, grants = welcome.grants.len(), "connected to the hub");
+
+    let setup = async {
+        let bundle = shared
+            .keys
+            .bundle(now_ms())
+            .map_err(|e| format!("cannot sign the key bundle: {e}"))?;
+        let ack = s
+            .publish_bundle(bundle.as_bytes().to_vec())
+            .await
+            .map_err(|e| e.to_string())?;
+        if !ack.accepted {
+            tracing::error!(reason = %ack.reason, "the hub refused this node's key bundle; nobody can encrypt to it");
+        }
+        let sub = s.subscribe(vec![]).await.map_err(|e| e.to_string())?;
+        let mut lanes = Vec::with_capacity(3);
+        for _ in 0..3 {
+            let lane = tokio::time::timeout(connect_timeout, s.accept_lane())
+                .await
+                .map_err(|_| "the hub opened no delivery lane in time".to_owned())?
+                .map_err(|e| e.to_string())?;
+            lanes.push(lane);
+        }
+        Ok::<_, String>((ack.accepted, sub, lanes))
+    };
+    let (accepted, sub, lanes) = match tokio::time::timeout(connect_timeout * 3, setup).await {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => {
+            s.close();
+            return lost(e);
+        }
+        Err(_) => {
+            s.close();
+            return lost("session setup timed out".into());
+        }
+    };
+    for (c, why) in &sub.refused {
+        tracing::warn!(channel = %c, reason = %why, "subscription refused");
+    }
+    let mut lane_tasks = JoinSet::new();
+    for lane in lanes {
+        lane_tasks.spawn(lane_task(shared.clone(), lane, shutdown.clone()));
+    }
+    {
+        let mut st = shared.status();
+        st.state = ConnState::Connected;
+        st.since = now_ms();
+        st.last_error = None;
+        st.welcome = Some(welcome);
+        st.bundle_accepted = Some(accepted);
+        st.subscribed = sub.channels.clone();
+        st.refused = sub.refused.clone();
+        st.sessions += 1;
+        st.last_sync = Some(now_ms());
+    }
+
+    let conn = s.connection().clone();
+    let mut publisher = None;
+    let mut ping = tokio::time::interval(Duration::from_millis(limits.ping_interval_ms));
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ping.tick().await;
+    let mut retry = tokio::time::interval(Duration::from_millis(limits.outbox_retry_ms));
+    retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    retry.tick().await;
+    let mut nonce = 0u64;
+    let mut more = true;
+    let end = loop {
+        if shared.stopping() {
+            break End::Shutdown;
+        }
+        if more {
+            more = match outbox::pass(shared, &mut s, &mut publisher).await {
+                Ok(m) => m,
+                Err(OutboxError::Link(e)) => {
+                    break End::Lost {
+                        established: true,
+                        error: e.to_string(),
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox pass failed");
+                    false
+                }
+            };
+            if more {
+                tokio::task::yield_now().await;
+                continue;
+            }
+        }
+        tokio::select! {
+            _ = wait_stop(shutdown) => break End::Shutdown,
+            _ = shared.outbox_wake.notified() => more = true,
+            _ = retry.tick() => more = true,
+            _ = ping.tick() => {
+                nonce = nonce.wrapping_add(1);
+                match tokio::time::timeout(connect_timeout, s.ping(nonce)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => break End::Lost { established: true, error: e.to_string() },
+                    Err(_) => break End::Lost { established: true, error: "the hub did not answer a ping".into() },
+                }
+            }
+            r = lane_tasks.join_next() => {
+                let error = match r {
+                    Some(Ok(Err(e))) => e,
+                    Some(Ok(Ok(()))) => "a delivery lane ended".into(),
+                    Some(Err(e)) => format!("a delivery lane task failed: {e}"),
+                    None => "no delivery lanes".into(),
+                };
+                break End::Lost { established: true, error };
+            }
+            e = conn.closed() => break End::Lost { established: true, error: e.to_string() },
+        }
+    };
+    if matches!(end, End::Shutdown) {
+        // Let each lane finish the batch it is committing and acknowledge it.
+        let drain = async { while lane_tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(Duration::from_secs(10), drain)
+            .await
+            .is_err()
+        {
+            tracing::warn!("delivery lanes did not stop in time");
+        }
+    }
+    lane_tasks.abort_all();
+    s.close();
+    end
+}
+
+/// Read one lane, commit batches, acknowledge. Returns when shutdown is asked (after
+/// the current batch), or with an error when the lane or the store fails.
+async fn lane_task(
+    shared: Arc<Shared>,
+    lane: DeliveryLane,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), String> {
+    let batch_max = shared.config.limits.receive_batch;
+    let (mut reader, mut acker) = lane.split();
+    let (tx, mut rx) = mpsc::channel::<Deliver>(batch_max);
+    let mut read = tokio::spawn(async move {
+        loop {
+            match reader.next().await {
+                Ok(Some(d)) => {
+                    if tx.send(d).await.is_err() {
+                        return Ok(());
+                    }
+                }
+                Ok(None) => {
+                    return Err(ClientError::Lost("the hub finished a delivery lane".into()))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    });
+    let result = loop {
+        let first = tokio::select! {
+            d = rx.recv() => d,
+            _ = wait_stop(&mut shutdown) => break Ok(()),
+        };
+        let Some(first) = first else {
+            break match (&mut read).await {
+                Ok(Err(e)) => Err(e.to_string()),
+                Ok(Ok(())) => Ok(()),
+                Err(e) => Err(format!("lane reader failed: {e}")),
+            };
+        };
+        let mut batch = vec![first];
+        while batch.len() < batch_max {
+            match rx.try_recv() {
+                Ok(d) => batch.push(d),
+                Err(_) => break,
+            }
+        }
+        let acks: Vec<_> = batch.iter().map(|d| (d.channel.clone(), d.seq)).collect();
+        let committed = blocking(&shared, move |s| {
+            let r = Receiver {
+                me: &s.keys.identity,
+                kem: &s.keys.kem,
+                trust: &s.keys.trust,
+                header_limits: HeaderLimits::default(),
+                body_limits: cordon_common::msg::Limits::default(),
+                receipt_lifetime_ms: s.config.limits.receipt_lifetime_hours * 3_600_000,
+            };
+            let now = now_ms();
+            let items = batch
+                .iter()
+                .map(|d| r.process(&d.channel, d.seq, &d.envelope, now))
+                .collect();
+            s.store.commit_received(items)
+        })
+        .await;
+        let outcomes = match committed {
+            Ok(Ok(o)) => o,
+            Ok(Err(e)) => break Err(format!("cannot store deliveries: {e}")),
+            Err(e) => break Err(e),
+        };
+        let mut failed = None;
+        for (channel, seq) in &acks {
+            if let Err(e) = acker.ack(channel, *seq).await {
+                failed = Some(e.to_string());
+                break;
+            }
+        }
+        if let Some(head) = outcomes.iter().rev().find_map(|o| match o {
+            CommitOutcome::Stored(seq) => Some(*seq),
+            _ => None,
+        }) {
+            shared.inbox_head.send_replace(head);
+            // Delivered receipts were queued with the messages.
+            shared.outbox_wake.notify_one();
+        }
+        shared.synced();
+        if let Some(e) = failed {
+            break Err(e);
+        }
+    };
+    read.abort();
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_the_cap_with_jitter_in_the_upper_half() {
+        let mut b = Backoff::new(500, 4_000);
+        let lows: Vec<u64> = (0..6).map(|_| b.next_with(0).as_millis() as u64).collect();
+        assert_eq!(lows, [250, 500, 1_000, 2_000, 2_000, 2_000]);
+        let mut b = Backoff::new(500, 4_000);
+        let highs: Vec<u64> = (0..5)
+            .map(|_| b.next_with(u32::MAX).as_millis() as u64)
+            .collect();
+        for (h, cap) in highs.iter().zip([500u64, 1_000, 2_000, 4_000, 4_000]) {
+            assert!(*h <= cap && *h >= cap / 2, "{h} vs {cap}");
+        }
+        b.reset();
+        assert!(b.next_with(7).as_millis() <= 500);
+    }
+}

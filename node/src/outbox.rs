@@ -1,0 +1,559 @@
+//! The outbox: seal drafts to the directory's verified readers, publish, and settle each
+//! message on the hub's acknowledgement.
+//!
+//! A draft is sealed once; the envelope replaces the draft in the store, so every resend
+//! is byte-identical and the hub's `duplicate` tells that an earlier attempt was stored.
+//! `stored` and `duplicate` settle a message; `denied` and `invalid` settle it as failed
+//! with the hub's reason. A message addressed to named nodes waits while one of them has
+//! no key bundle in the directory yet; one that expires before it is sealed fails.
+
+use std::sync::Arc;
+
+use cordon_common::envelope::{seal, Header, KeyBundle, RecipientKey, SealRng, PROTOCOL_VERSION};
+use cordon_common::ids::{ChannelName, NodeId};
+use cordon_common::pki::TrustStore;
+use cordon_common::wire::{DirectoryRequest, DirectoryResponse, PublishAck, PublishOutcome};
+
+use crate::client::{ClientError, HubSession, Publisher};
+use crate::keys::NodeKeys;
+use crate::state::{blocking, now_ms, Shared};
+use crate::store::{SendState, SentRecord};
+
+/// A reader the message cannot be sealed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreachable {
+    /// The reader.
+    pub node: NodeId,
+    /// Why.
+    pub reason: String,
+    /// Whether waiting cannot help (untrusted or revoked certificate, forged bundle).
+    pub permanent: bool,
+}
+
+/// What to do with a draft.
+#[derive(Debug, Clone)]
+pub enum SealPlan {
+    /// Seal to these keys (this node's own key is added when sealing).
+    Seal {
+        /// The recipients' verified keys.
+        keys: Vec<RecipientKey>,
+        /// Readers left out, with why.
+        left_out: Vec<Unreachable>,
+    },
+    /// Not yet: an addressee has no usable key.
+    Wait(String),
+    /// Never: expired, or an addressee can never be reached.
+    Fail(String),
+}
+
+/// The verified X25519 key of `node` from the directory, or why there is none.
+pub fn verified_key(
+    dir: &DirectoryResponse,
+    node: &NodeId,
+    trust: &TrustStore,
+    now_ms: u64,
+) -> Result<RecipientKey, Unreachable> {
+    let unreachable = |reason: String, permanent: bool| Unreachable {
+        node: node.clone(),
+        reason,
+        permanent,
+    };
+    let entry = dir
+        .entries
+        .iter()
+        .find(|e| e.node_id == *node)
+        .ok_or_else(|| unreachable("not in the hub's directory yet".into(), false))?;
+    let identity = trust
+        .verify_node_cert(&entry.cert, now_ms / 1000)
+        .map_err(|e| unreachable(format!("certificate not trusted: {e}"), true))?;
+    if identity.node_id != *node {
+        return Err(unreachable(
+            format!(
+                "directory entry holds the certificate of {}",
+                identity.node_id
+            ),
+            true,
+        ));
+    }
+    let bundle = entry
+        .bundle
+        .as_ref()
+        .ok_or_else(|| unreachable("has published no key bundle yet".into(), false))?;
+    let verified = KeyBundle::from_bytes(bundle.to_vec())
+        .verify(&identity)
+        .map_err(|e| unreachable(format!("key bundle refused: {e}"), true))?;
+    Ok(RecipientKey {
+        node_id: identity.node_id,
+        public: verified.public,
+    })
+}
+
+/// Decide how to seal `rec` with the directory's answer `dir`, as node `me`, at `now`.
+pub fn plan(
+    rec: &SentRecord,
+    dir: &DirectoryResponse,
+    trust: &TrustStore,
+    me: &NodeId,
+    now: u64,
+) -> SealPlan {
+    if now >= rec.expires_at {
+        return SealPlan::Fail("expired before it could be sealed and sent".into());
+    }
+    let direct = rec.to.iter().all(|c| c.direct_node().is_some());
+    let mut candidates: Vec<NodeId> = Vec::new();
+    for c in &rec.to {
+        match c.direct_node() {
+            Some(n) => candidates.push(n),
+            None => {
+                let readers = dir.readers.iter().find(|(ch, _)| ch == c).map(|(_, r)| r);
+                candidates.extend(readers.into_iter().flatten().cloned());
+            }
+        }
+    }
+    candidates.sort();
+    candidates.dedup();
+    candidates.retain(|n| n != me);
+    let mut keys = Vec::new();
+    let mut left_out = Vec::new();
+    for n in &candidates {
+        match verified_key(dir, n, trust, now) {
+            Ok(k) => keys.push(k),
+            Err(u) => left_out.push(u),
+        }
+    }
+    if direct && !left_out.is_empty() {
+        let why = left_out
+            .iter()
+            .map(|u| format!("{}: {}", u.node, u.reason))
+            .collect::<Vec<_>>()
+            .join("; ");
+        if left_out.iter().any(|u| u.permanent) {
+            return SealPlan::Fail(format!("cannot encrypt to an addressee: {why}"));
+        }
+        return SealPlan::Wait(format!("waiting for an addressee's key: {why}"));
+    }
+    SealPlan::Seal { keys, left_out }
+}
+
+/// The visible header for an outgoing record.
+pub fn header_for(rec: &SentRecord, keys: &NodeKeys) -> Header {
+    Header {
+        version: PROTOCOL_VERSION,
+        id: rec.id,
+        kind: rec.kind,
+        operation: rec.operation.clone(),
+        to: rec.to.clone(),
+        sender: keys.identity.node_id.clone(),
+        sender_fp: keys.identity.fingerprint,
+        created_at: rec.created_at,
+        expires_at: rec.expires_at,
+        priority: rec.priority,
+        tlp: rec.tlp,
+        in_reply_to: rec.in_reply_to,
+    }
+}
+
+/// Apply `plan` to `rec`: seal it (receipts to the addressee only; other messages also
+/// to this node, so that it can read its own), or record why it waits or failed.
+pub fn apply_plan(rec: &mut SentRecord, plan: SealPlan, keys: &NodeKeys, now: u64) {
+    rec.updated_at = now;
+    match plan {
+        SealPlan::Wait(why) => rec.reason = Some(why),
+        SealPlan::Fail(why) => {
+            rec.state = SendState::Failed;
+            rec.reason = Some(why);
+        }
+        SealPlan::Seal {
+            keys: mut recipients,
+            left_out,
+        } => {
+            let me = &keys.identity.node_id;
+            let is_receipt = rec.kind == cordon_common::msg::MessageKind::Receipt;
+            if !is_receipt && !recipients.iter().any(|r| r.node_id == *me) {
+                recipients.push(RecipientKey {
+                    node_id: me.clone(),
+                    public: *keys.kem.public(),
+                });
+            }
+            let header = header_for(rec, keys);
+            let sealed = SealRng::from_os().and_then(|mut rng| {
+                seal(
+                    &header,
+                    &rec.body,
+                    &recipients,
+                    &keys.key,
+                    &keys.chain[0],
+                    &mut rng,
+                )
+            });
+            match sealed {
+                Ok(env) => {
+                    rec.envelope = Some(env);
+                    rec.state = SendState::Sealed;
+                    rec.sealed_to = recipients
+                        .iter()
+                        .map(|r| r.node_id.clone())
+                        .filter(|n| n != me)
+                        .collect();
+                    rec.not_sealed_to = left_out.into_iter().map(|u| (u.node, u.reason)).collect();
+                    rec.reason = None;
+                }
+                Err(e) => {
+                    rec.state = SendState::Failed;
+                    rec.reason = Some(format!("cannot seal: {e}"));
+                }
+            }
+        }
+    }
+}
+
+/// Settle `rec` with the hub's acknowledgement.
+pub fn apply_ack(rec: &mut SentRecord, ack: &PublishAck, now: u64) {
+    rec.updated_at = now;
+    match ack.outcome {
+        PublishOutcome::Stored | PublishOutcome::Duplicate => {
+            rec.state = SendState::Stored;
+            rec.reason = None;
+        }
+        PublishOutcome::Denied => {
+            rec.state = SendState::Failed;
+            rec.reason = Some(format!("denied by the hub: {}", ack.reason));
+        }
+        PublishOutcome::Invalid => {
+            rec.state = SendState::Failed;
+            rec.reason = Some(format!("refused by the hub as invalid: {}", ack.reason));
+        }
+    }
+}
+
+/// The directory answer for every destination of `drafts` (at most 64 channels per
+/// request, as the hub reads).
+async fn directory_for(
+    session: &mut HubSession,
+    drafts: &[&SentRecord],
+) -> Result<DirectoryResponse, ClientError> {
+    let mut channels: Vec<ChannelName> = drafts.iter().flat_map(|r| r.to.iter().cloned()).collect();
+    channels.sort();
+    channels.dedup();
+    let mut all = DirectoryResponse {
+        readers: vec![],
+        entries: vec![],
+    };
+    for chunk in channels.chunks(64) {
+        let r = session
+            .directory(DirectoryRequest {
+                channels: chunk.to_vec(),
+                nodes: vec![],
+            })
+            .await?;
+        all.readers.extend(r.readers);
+        all.entries.extend(r.entries);
+    }
+    Ok(all)
+}
+
+/// Why an outbox pass stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutboxError {
+    /// The hub connection failed; the outbox is retried on the next session.
+    #[error(transparent)]
+    Link(#[from] ClientError),
+    /// The store failed.
+    #[error("outbox store: {0}")]
+    Store(String),
+}
+
+/// One pass: seal what can be sealed, publish up to `limits.publish_inflight` envelopes
+/// (pipelined), settle them on their acks. Returns whether more work may be waiting.
+pub async fn pass(
+    shared: &Arc<Shared>,
+    session: &mut HubSession,
+    publisher: &mut Option<Publisher>,
+) -> Result<bool, OutboxError> {
+    let limit = shared.config.limits.publish_inflight;
+    let batch = blocking(shared, move |s| s.store.outbox(limit))
+        .await
+        .map_err(OutboxError::Store)?
+        .map_err(|e| OutboxError::Store(e.to_string()))?;
+    if batch.is_empty() {
+        return Ok(false);
+    }
+    let full = batch.len() == limit;
+    let drafts: Vec<&SentRecord> = batch
+        .iter()
+        .filter(|r| r.state == SendState::Draft)
+        .collect();
+    let mut batch = if drafts.is_empty() {
+        batch
+    } else {
+        let dir = directory_for(session, &drafts).await?;
+        let sealed = blocking(shared, move |s| {
+            let now = now_ms();
+            let mut changed = Vec::new();
+            let mut out = Vec::with_capacity(batch.len());
+            for mut rec in batch {
+                if rec.state == SendState::Draft {
+                    let p = plan(&rec, &dir, &s.keys.trust, &s.keys.identity.node_id, now);
+                    let before = (rec.state, rec.reason.clone());
+                    apply_plan(&mut rec, p, &s.keys, now);
+                    if (rec.state, rec.reason.clone()) != before {
+                        changed.push(rec.clone());
+                    }
+                    if rec.state == SendState::Failed {
+                        tracing::warn!(id = %rec.id, reason = rec.reason.as_deref().unwrap_or(""), "message failed");
+                    }
+                }
+                out.push(rec);
+            }
+            s.store.update_sent(&changed).map(|()| out)
+        })
+        .await
+        .map_err(OutboxError::Store)?
+        .map_err(|e| OutboxError::Store(e.to_string()))?;
+        sealed
+    };
+    batch.retain(|r| r.state == SendState::Sealed);
+    if batch.is_empty() {
+        // Only waiting drafts: retry on the next tick, not at once.
+        return Ok(false);
+    }
+    if publisher.is_none() {
+        *publisher = Some(session.publisher().await?);
+    }
+    let Some(p) = publisher.as_mut() else {
+        return Ok(false);
+    };
+    for rec in &mut batch {
+        rec.attempts = rec.attempts.saturating_add(1);
+        if let Some(env) = &rec.envelope {
+            p.send(env.clone()).await?;
+        }
+    }
+    let mut settled = Vec::with_capacity(batch.len());
+    for rec in &mut batch {
+        if rec.envelope.is_none() {
+            continue;
+        }
+        let ack = p.ack().await?;
+        if ack.id != rec.id {
+            return Err(ClientError::Protocol(format!(
+                "publish ack for {} while {} was expected",
+                ack.id, rec.id
+            ))
+            .into());
+        }
+        apply_ack(rec, &ack, now_ms());
+        if rec.state == SendState::Failed {
+            tracing::warn!(id = %rec.id, kind = %rec.kind, reason = rec.reason.as_deref().unwrap_or(""), "hub refused a message");
+        } else {
+            tracing::debug!(id = %rec.id, kind = %rec.kind, "hub stored a message");
+        }
+        settled.push(rec.clone());
+    }
+    blocking(shared, move |s| s.store.update_sent(&settled))
+        .await
+        .map_err(OutboxError::Store)?
+        .map_err(|e| OutboxError::Store(e.to_string()))?;
+    shared.synced();
+    Ok(full)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use cordon_common::envelope::{open, verify, HeaderLimits, ParsedEnvelope};
+    use cordon_common::identity::KeyAlgorithm;
+    use cordon_common::ids::{MessageId, Role};
+    use cordon_common::msg::{MessageKind, Priority};
+    use cordon_common::testkit::{now_ms as kit_now, Kit, KitNode};
+    use cordon_common::wire::DirectoryEntry;
+
+    use crate::store::tests::draft;
+
+    fn entry(n: &KitNode, with_bundle: bool) -> DirectoryEntry {
+        DirectoryEntry {
+            node_id: n.identity.node_id.clone(),
+            cert: n.cert_der.clone(),
+            bundle: with_bundle.then(|| serde_bytes::ByteBuf::from(n.bundle.as_bytes().to_vec())),
+        }
+    }
+
+    fn node_keys(kit: &Kit, n: KitNode) -> NodeKeys {
+        let chain = vec![rustls::pki_types::CertificateDer::from(n.cert_der.clone())];
+        let tls_key =
+            rustls::pki_types::PrivateKeyDer::from_pem_slice(n.key_pem.as_bytes()).unwrap();
+        NodeKeys {
+            identity: n.identity,
+            key: n.key,
+            chain,
+            tls_key,
+            roots: vec![kit.ca.cert_der().clone()],
+            trust: kit.trust(&[]).unwrap(),
+            kem: n.kem,
+        }
+    }
+
+    use rustls::pki_types::pem::PemObject;
+
+    #[test]
+    fn channel_message_is_sealed_to_verified_readers_and_self() {
+        let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
+        let ocu = kit.node("OCU", Role::Ocu, KeyAlgorithm::Ed25519).unwrap();
+        let be = kit
+            .node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
+        let hu = kit
+            .node("HU-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
+        let nl = kit
+            .node("NL-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
+        let trust = kit.trust(&[&nl]).unwrap();
+        let now = kit_now();
+        let mut rec = draft(MessageKind::Notice, Priority::Flash);
+        rec.to = vec!["op/cosmo-2/notices".parse().unwrap()];
+        rec.created_at = now;
+        rec.expires_at = now + 60_000;
+        rec.body = crate::receive::tests::notice_body();
+        let dir = DirectoryResponse {
+            readers: vec![(
+                rec.to[0].clone(),
+                vec![
+                    ocu.identity.node_id.clone(),
+                    be.identity.node_id.clone(),
+                    hu.identity.node_id.clone(),
+                    nl.identity.node_id.clone(),
+                ],
+            )],
+            entries: vec![
+                entry(&ocu, true),
+                entry(&be, true),
+                entry(&hu, false),
+                entry(&nl, true),
+            ],
+        };
+        let p = plan(&rec, &dir, &trust, &ocu.identity.node_id, now);
+        let keys = node_keys(&kit, ocu);
+        apply_plan(&mut rec, p, &keys, now);
+        assert_eq!(rec.state, SendState::Sealed);
+        assert_eq!(rec.sealed_to, vec![be.identity.node_id.clone()]);
+        let left: Vec<_> = rec.not_sealed_to.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(left, ["HU-NCP", "NL-NCP"]);
+        assert!(
+            rec.not_sealed_to[1].1.contains("revoked"),
+            "{:?}",
+            rec.not_sealed_to
+        );
+        // BE can open it; the sender can open its own.
+        let env = rec.envelope.clone().unwrap();
+        let parsed = ParsedEnvelope::parse(&env).unwrap();
+        let v = verify(parsed, &trust, now, &HeaderLimits::default()).unwrap();
+        assert_eq!(open(&v, &be.identity.node_id, &be.kem).unwrap(), rec.body);
+        assert_eq!(
+            open(&v, &keys.identity.node_id, &keys.kem).unwrap(),
+            rec.body
+        );
+    }
+
+    #[test]
+    fn direct_message_waits_for_a_missing_key_and_fails_when_expired() {
+        let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
+        let ocu = kit.node("OCU", Role::Ocu, KeyAlgorithm::Ed25519).unwrap();
+        let hu = kit
+            .node("HU-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
+        let trust = kit.trust(&[]).unwrap();
+        let now = kit_now();
+        let mut rec = draft(MessageKind::Tasking, Priority::Urgent);
+        rec.to = vec!["node/HU-NCP".parse().unwrap()];
+        rec.expires_at = now + 1000;
+        let empty = DirectoryResponse {
+            readers: vec![(rec.to[0].clone(), vec![hu.identity.node_id.clone()])],
+            entries: vec![],
+        };
+        match plan(&rec, &empty, &trust, &ocu.identity.node_id, now) {
+            SealPlan::Wait(why) => {
+                assert!(why.contains("HU-NCP: not in the hub's directory"), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let with = DirectoryResponse {
+            entries: vec![entry(&hu, true)],
+            ..empty.clone()
+        };
+        assert!(matches!(
+            plan(&rec, &with, &trust, &ocu.identity.node_id, now),
+            SealPlan::Seal { ref keys, .. } if keys.len() == 1
+        ));
+        assert!(matches!(
+            plan(&rec, &with, &trust, &ocu.identity.node_id, now + 1000),
+            SealPlan::Fail(_)
+        ));
+        let keys = node_keys(&kit, ocu);
+        apply_plan(&mut rec, SealPlan::Fail("expired".into()), &keys, now);
+        assert_eq!(rec.state, SendState::Failed);
+        assert!(rec.envelope.is_none());
+    }
+
+    #[test]
+    fn bundle_of_another_node_is_refused() {
+        let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
+        let hu = kit
+            .node("HU-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
+        let be = kit
+            .node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
+        let trust = kit.trust(&[]).unwrap();
+        let mut e = entry(&hu, true);
+        e.bundle = Some(serde_bytes::ByteBuf::from(be.bundle.as_bytes().to_vec()));
+        let dir = DirectoryResponse {
+            readers: vec![],
+            entries: vec![e],
+        };
+        let err = verified_key(&dir, &hu.identity.node_id, &trust, kit_now()).unwrap_err();
+        assert!(err.permanent);
+        assert!(
+            err.reason.starts_with("key bundle refused"),
+            "{}",
+            err.reason
+        );
+    }
+
+    #[test]
+    fn acks_settle_messages() {
+        let mut rec = draft(MessageKind::Alert, Priority::Routine);
+        rec.state = SendState::Sealed;
+        let ack = |outcome, reason: &str| PublishAck {
+            id: rec.id,
+            outcome,
+            reason: reason.into(),
+        };
+        let mut a = rec.clone();
+        apply_ack(&mut a, &ack(PublishOutcome::Duplicate, ""), 5);
+        assert_eq!(a.state, SendState::Stored);
+        let mut b = rec.clone();
+        apply_ack(
+            &mut b,
+            &ack(
+                PublishOutcome::Denied,
+                "XX-NCP is not a participant of cosmo-2",
+            ),
+            5,
+        );
+        assert_eq!(b.state, SendState::Failed);
+        assert_eq!(
+            b.reason.as_deref(),
+            Some("denied by the hub: XX-NCP is not a participant of cosmo-2")
+        );
+        let mut c = rec.clone();
+        apply_ack(&mut c, &ack(PublishOutcome::Invalid, "expired"), 5);
+        assert!(c
+            .reason
+            .unwrap()
+            .starts_with("refused by the hub as invalid"));
+        let _ = MessageId::new_v7();
+    }
+}
