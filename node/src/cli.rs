@@ -84,7 +84,7 @@ pub enum Command {
     Send {
         /// The kind of message.
         #[command(subcommand)]
-        kind: SendKind,
+        kind: Box<SendKind>,
     },
     /// List received messages.
     Inbox {
@@ -1251,7 +1251,7 @@ mod tests {
 
     fn send_kind(args: &[&str]) -> SendKind {
         match parse(args).unwrap().command {
-            Command::Send { kind } => kind,
+            Command::Send { kind } => *kind,
             other => panic!("{other:?}"),
         }
     }
@@ -1364,7 +1364,10 @@ mod tests {
         std::fs::write(&p, "containers = [\"CSQU3054383\"]\nuntil = 2099-12-31T23:59:59Z\nreport = [\"gateout\"]\n").unwrap();
         let (req, _) = send_request(&kind).unwrap();
         let m = validate_locally(&req).unwrap_err().message;
-        assert!(m.contains("unknown tracking event `gateout`"), "{m}");
+        assert!(
+            m.starts_with("invalid message: body.report[0]: unknown variant `gateout`"),
+            "{m}"
+        );
     }
 
     #[test]

@@ -134,11 +134,42 @@ pub fn serde_error_field(message: &str) -> Option<&str> {
     None
 }
 
-fn body_error(e: &serde_json::Error) -> ServiceError {
+/// The path (`report[0]`, `grading.source`) of the first string equal to `needle`.
+fn find_string(v: &serde_json::Value, needle: &str) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) if s == needle => Some(String::new()),
+        serde_json::Value::Array(a) => a.iter().enumerate().find_map(|(i, x)| {
+            find_string(x, needle).map(|rest| format!("[{i}]{}", dotted(&rest)))
+        }),
+        serde_json::Value::Object(o) => o
+            .iter()
+            .find_map(|(k, x)| find_string(x, needle).map(|rest| format!(".{k}{}", dotted(&rest)))),
+        _ => None,
+    }
+}
+
+fn dotted(rest: &str) -> String {
+    if rest.is_empty() || rest.starts_with('[') || rest.starts_with('.') {
+        rest.to_owned()
+    } else {
+        format!(".{rest}")
+    }
+}
+
+fn body_error(e: &serde_json::Error, body: &serde_json::Value) -> ServiceError {
     let msg = e.to_string();
-    let field = match serde_error_field(&msg) {
-        Some(f) => format!("body.{f}"),
-        None => "body".to_owned(),
+    let field = if let Some(f) = serde_error_field(&msg) {
+        format!("body.{f}")
+    } else if let Some(bad) = msg
+        .strip_prefix("unknown variant `")
+        .and_then(|r| r.split('`').next())
+    {
+        match find_string(body, bad) {
+            Some(path) => format!("body{path}"),
+            None => "body".to_owned(),
+        }
+    } else {
+        "body".to_owned()
     };
     ServiceError::invalid(field, msg)
 }
@@ -157,7 +188,7 @@ pub fn decode_body(
         ));
     }
     fn de<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, ServiceError> {
-        serde_json::from_value(v).map_err(|e| body_error(&e))
+        serde_json::from_value(v.clone()).map_err(|e| body_error(&e, &v))
     }
     let message = match kind {
         MessageKind::Alert => Message::Alert(de::<Alert>(body)?),
@@ -1343,9 +1374,9 @@ mod tests {
         assert_eq!(
             prepare(&bad, None, NOW, DAY, &Limits::default()).unwrap_err(),
             ServiceError::invalid(
-                "body",
-                "unknown feedback outcome `nothing_found`, expected one of: inspected, \
-                 nothing-found, seized, not-arrived, released, monitored, not-actioned"
+                "body.outcome",
+                "unknown variant `nothing_found`, expected one of `inspected`, `nothing-found`, \
+                 `seized`, `not-arrived`, `released`, `monitored`, `not-actioned`"
             )
         );
     }

@@ -757,14 +757,16 @@ pub(crate) mod tests {
         let ids: Vec<_> = s.outbox(10).unwrap().into_iter().map(|r| r.id).collect();
         assert_eq!(ids, vec![b.id, a.id, c.id]);
         assert_eq!(s.outbox_depth().unwrap(), 3);
-        assert!(matches!(s.put_drafts(&[a.clone()]), Err(StoreError::Exists(id)) if id == a.id));
+        assert!(
+            matches!(s.put_drafts(std::slice::from_ref(&a)), Err(StoreError::Exists(id)) if id == a.id)
+        );
     }
 
     #[test]
     fn settled_messages_leave_the_outbox_but_stay_in_sent() {
         let (_d, s) = open();
         let mut a = draft(MessageKind::Alert, Priority::Urgent);
-        s.put_drafts(&[a.clone()]).unwrap();
+        s.put_drafts(std::slice::from_ref(&a)).unwrap();
         a.state = SendState::Sealed;
         a.envelope = Some(vec![1, 2, 3]);
         s.update_sent(&[a.clone()]).unwrap();
@@ -914,7 +916,7 @@ pub(crate) mod tests {
     fn receipts_merge_per_recipient_and_unknown_ones_are_dropped() {
         let (_d, s) = open();
         let sent = draft(MessageKind::Notice, Priority::Flash);
-        s.put_drafts(&[sent.clone()]).unwrap();
+        s.put_drafts(std::slice::from_ref(&sent)).unwrap();
         let hu: NodeId = "HU-NCP".parse().unwrap();
         let be: NodeId = "BE-NCP".parse().unwrap();
         let rcpt = |from: &NodeId, status, at| Received::Receipt {
