@@ -167,9 +167,6 @@ async fn session(
         },
         _ = wait_stop(shutdown) => return End::Shutdown,
     };
-    let span = tracing::info_span!("session", hub = %addr, node = %s.welcome().node_id);
-    let _enter = span.enter();
-    drop(_enter);
     let welcome = s.welcome().clone();
     tracing::info!(hub = %addr, role = %welcome.role, grants = welcome.grants.len(), "connected to the hub");
 
