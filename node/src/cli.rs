@@ -1202,8 +1202,7 @@ pub async fn execute(command: &Command) -> u8 {
     match result {
         Ok(code) => code,
         Err(f) => {
-            let json = matches!(command, Command::Send { .. }) || command_json(command);
-            if json && command_json(command) {
+            if command_json(command) {
                 let body =
                     serde_json::json!({"error": {"exit_code": f.code, "message": f.message}});
                 eprintln!("{body}");
