@@ -1,0 +1,98 @@
+//! The hub's path to the audit log: events are queued (bounded) and written by a
+//! background task that appends, fsyncs every 100 ms, and records the log's head in the
+//! store so that a truncated tail is detectable by `cordon-hub audit verify`.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::audit::{AuditEvent, AuditLog};
+use crate::store::Store;
+
+/// Key of the audit head in the store's meta table.
+pub const AUDIT_HEAD_KEY: &str = "audit_head";
+
+const FLUSH_AT: usize = 4096;
+
+/// Where hub components send audit events.
+#[derive(Debug, Clone)]
+pub struct AuditSink {
+    tx: mpsc::Sender<AuditEvent>,
+}
+
+impl AuditSink {
+    /// Record an event; waits if the queue is full (the audit log is never skipped).
+    pub async fn record(&self, event: AuditEvent) {
+        if self.tx.send(event).await.is_err() {
+            tracing::error!("audit log writer has stopped; event lost");
+        }
+    }
+}
+
+/// Start the writer. It stops (after a final sync) when every sink is dropped.
+pub fn start(
+    log: AuditLog,
+    store: Arc<dyn Store>,
+    queue: usize,
+) -> (AuditSink, tokio::task::JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::channel::<AuditEvent>(queue.max(16));
+    let log = Arc::new(Mutex::new(log));
+    let task = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        let mut pending: Vec<AuditEvent> = Vec::new();
+        loop {
+            // Gather events; write them on the tick, or at once when many are waiting.
+            let open = tokio::select! {
+                ev = rx.recv() => match ev {
+                    Some(e) => {
+                        pending.push(e);
+                        while pending.len() < FLUSH_AT {
+                            match rx.try_recv() {
+                                Ok(e) => pending.push(e),
+                                Err(_) => break,
+                            }
+                        }
+                        if pending.len() < FLUSH_AT {
+                            continue;
+                        }
+                        true
+                    }
+                    None => false,
+                },
+                _ = tick.tick() => true,
+            };
+            if pending.is_empty() && open {
+                continue;
+            }
+            let batch = std::mem::take(&mut pending);
+            let log = log.clone();
+            let store = store.clone();
+            let done = tokio::task::spawn_blocking(move || {
+                let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
+                for e in batch {
+                    if let Err(err) = log.append(e) {
+                        tracing::error!(error = %err, "audit append failed");
+                    }
+                }
+                match log.sync() {
+                    Ok(head) => {
+                        let value = format!("{} {}", head.seq, head.hash);
+                        if let Err(err) = store.set_meta_value(AUDIT_HEAD_KEY, value.as_bytes()) {
+                            tracing::error!(error = %err, "cannot record the audit head");
+                        }
+                    }
+                    Err(err) => tracing::error!(error = %err, "audit sync failed"),
+                }
+            })
+            .await;
+            if let Err(e) = done {
+                tracing::error!(error = %e, "audit writer task failed");
+            }
+            if !open {
+                break;
+            }
+        }
+    });
+    (AuditSink { tx }, task)
+}

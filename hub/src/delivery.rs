@@ -1,0 +1,367 @@
+//! Delivery: one stream per priority lane, hub → node, `flash` with the highest stream
+//! priority. Each lane sends what is stored after the node's cursors, in order per
+//! channel, keeps at most a window of unacknowledged `Deliver` frames (memory stays
+//! bounded whatever the backlog), advances cursors on `DeliverAck`, and disconnects a node
+//! that stalls with a full window.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use cordon_common::ids::ChannelName;
+use cordon_common::quic::{read_frame, write_frame};
+use cordon_common::wire::{Deliver, ErrorCode, Frame};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tracing::{debug, warn, Instrument};
+
+use crate::audit::AuditEvent;
+use crate::sessions::LaneWakers;
+use crate::state::{now_ms, HubState, Peer};
+use crate::store::{Lane, LogEntry};
+
+/// How many log entries one read takes.
+const READ_BATCH: usize = 64;
+/// How often acknowledged cursors are written.
+const CURSOR_FLUSH: Duration = Duration::from_millis(200);
+
+struct ChannelCursor {
+    channel: ChannelName,
+    /// Highest seq sent or skipped.
+    sent_upto: u64,
+    /// Sent and not yet acknowledged.
+    outstanding: BTreeSet<u64>,
+    /// Last cursor written to the store.
+    flushed: u64,
+}
+
+impl ChannelCursor {
+    /// Everything up to here is acknowledged or skipped.
+    fn cursor(&self) -> u64 {
+        self.outstanding.first().map_or(self.sent_upto, |s| s - 1)
+    }
+}
+
+/// Why a lane ended.
+#[derive(Debug)]
+pub enum LaneEnd {
+    /// The connection or stream closed.
+    Closed,
+    /// The node stopped acknowledging with a full window.
+    Stalled,
+    /// The node sent something other than `DeliverAck`.
+    Protocol(ErrorCode, String),
+    /// The store failed.
+    Store(String),
+}
+
+/// Open the three lanes for `channels` and run them until the connection ends.
+pub async fn run_lanes(
+    state: Arc<HubState>,
+    conn: quinn::Connection,
+    peer: Arc<Peer>,
+    channels: Vec<ChannelName>,
+    wakers: Arc<LaneWakers>,
+) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for lane in [Lane::Flash, Lane::Urgent, Lane::Routine] {
+        let (send, recv) = match conn.open_bi().await {
+            Ok(s) => s,
+            Err(_) => return,
+        };
+        let prio = match lane {
+            Lane::Flash => 2,
+            Lane::Urgent => 1,
+            Lane::Routine => 0,
+        };
+        let _ = send.set_priority(prio);
+        let span = tracing::info_span!("lane", ?lane);
+        let fut = run_lane(
+            state.clone(),
+            peer.clone(),
+            lane,
+            channels.clone(),
+            wakers.clone(),
+            send,
+            recv,
+        );
+        tasks.spawn(
+            async move {
+                let end = fut.await;
+                (lane, end)
+            }
+            .instrument(span),
+        );
+    }
+    // Whichever lane ends first decides; the others end with the connection.
+    while let Some(t) = tasks.join_next().await {
+        match t {
+            Ok((_, LaneEnd::Closed)) | Err(_) => {}
+            Ok((lane, LaneEnd::Stalled)) => {
+                warn!(
+                    ?lane,
+                    "node stopped acknowledging deliveries; disconnecting"
+                );
+                state
+                    .audit
+                    .record(AuditEvent::Disconnected {
+                        node: peer.node_id().to_string(),
+                        reason: "delivery stalled: no acknowledgement with a full window".into(),
+                    })
+                    .await;
+                conn.close(ErrorCode::Timeout.as_u16().into(), b"delivery stalled");
+            }
+            Ok((lane, LaneEnd::Protocol(code, why))) => {
+                warn!(?lane, %why, "protocol error on a delivery lane");
+                conn.close(code.as_u16().into(), why.as_bytes());
+            }
+            Ok((lane, LaneEnd::Store(why))) => {
+                warn!(?lane, %why, "store error on a delivery lane");
+                conn.close(ErrorCode::Internal.as_u16().into(), b"hub storage error");
+            }
+        }
+    }
+}
+
+/// Read the next batch of entries of a channel and their envelopes (blocking pool).
+async fn next_batch(
+    state: &Arc<HubState>,
+    channel: &ChannelName,
+    lane: Lane,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<(LogEntry, Option<Vec<u8>>)>, String> {
+    let state = state.clone();
+    let channel = channel.clone();
+    tokio::task::spawn_blocking(move || {
+        let entries = state
+            .store
+            .read_log(&channel, lane, after, limit)
+            .map_err(|e| e.to_string())?;
+        entries
+            .into_iter()
+            .map(|e| {
+                let env = state.store.envelope(&e.id).map_err(|e| e.to_string())?;
+                Ok((e, env))
+            })
+            .collect::<Result<Vec<_>, String>>()
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+#[allow(clippy::too_many_lines)]
+async fn run_lane(
+    state: Arc<HubState>,
+    peer: Arc<Peer>,
+    lane: Lane,
+    channels: Vec<ChannelName>,
+    wakers: Arc<LaneWakers>,
+    mut send: quinn::SendStream,
+    mut recv: quinn::RecvStream,
+) -> LaneEnd {
+    let max_frame = state.config.limits.max_frame;
+    let window = state.config.limits.delivery_window;
+    let node = peer.node_id().clone();
+    // Cursors from the store.
+    let mut chans: Vec<ChannelCursor> = Vec::with_capacity(channels.len());
+    for c in channels {
+        let st = state.clone();
+        let (n, ch) = (node.clone(), c.clone());
+        let cur = match tokio::task::spawn_blocking(move || st.store.cursor(&n, &ch, lane)).await {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => return LaneEnd::Store(e.to_string()),
+            Err(e) => return LaneEnd::Store(e.to_string()),
+        };
+        chans.push(ChannelCursor {
+            channel: c,
+            sent_upto: cur,
+            outstanding: BTreeSet::new(),
+            flushed: cur,
+        });
+    }
+    let index: HashMap<ChannelName, usize> = chans
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.channel.clone(), i))
+        .collect();
+
+    // Acknowledgements arrive on the same stream; a small reader task forwards them.
+    let (ack_tx, mut ack_rx) = mpsc::channel::<Result<(ChannelName, u64), LaneEnd>>(window.max(1));
+    let reader = tokio::spawn(async move {
+        loop {
+            let item = match read_frame(&mut recv, 64 * 1024).await {
+                Ok(Some(Frame::DeliverAck(a))) => Ok((a.channel, a.seq)),
+                Ok(Some(other)) => Err(LaneEnd::Protocol(
+                    ErrorCode::Protocol,
+                    format!("{} frame on a delivery lane", other.name()),
+                )),
+                Ok(None) => Err(LaneEnd::Closed),
+                Err(e) => match e.peer_code() {
+                    Some(code) => Err(LaneEnd::Protocol(code, e.to_string())),
+                    None => Err(LaneEnd::Closed),
+                },
+            };
+            let stop = item.is_err();
+            if ack_tx.send(item).await.is_err() || stop {
+                break;
+            }
+        }
+    });
+
+    let mut inflight = 0usize;
+    let mut dirty = false;
+    let mut need_fill = true;
+    let mut window_limited = false;
+    let mut delivered_ids: Vec<(String, String, u64)> = Vec::new();
+    let mut id_of: HashMap<(usize, u64), String> = HashMap::new();
+    let mut last_progress = Instant::now();
+    let mut flush_at: Option<Instant> = None;
+    let end = 'outer: loop {
+        // Arm the waker before looking at the store, so no append is missed.
+        let woken = wakers.lane(lane).notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        if need_fill {
+            need_fill = false;
+            // Fill the window, round-robin over channels.
+            let mut sent_any = true;
+            while inflight < window && sent_any {
+                sent_any = false;
+                for (ci, ch) in chans.iter_mut().enumerate() {
+                    if inflight >= window {
+                        break;
+                    }
+                    let take = READ_BATCH.min(window - inflight);
+                    let batch =
+                        match next_batch(&state, &ch.channel, lane, ch.sent_upto, take).await {
+                            Ok(b) => b,
+                            Err(e) => break 'outer LaneEnd::Store(e),
+                        };
+                    let now = now_ms();
+                    for (entry, env) in batch {
+                        ch.sent_upto = entry.seq;
+                        sent_any = true;
+                        let Some(envelope) = env.filter(|_| entry.expires_at > now) else {
+                            // Expired or purged: skipped, counts as acknowledged.
+                            dirty = true;
+                            continue;
+                        };
+                        let f = Frame::Deliver(Deliver {
+                            channel: ch.channel.clone(),
+                            seq: entry.seq,
+                            envelope,
+                        });
+                        if write_frame(&mut send, &f, max_frame).await.is_err() {
+                            break 'outer LaneEnd::Closed;
+                        }
+                        state.metrics.deliveries.inc();
+                        ch.outstanding.insert(entry.seq);
+                        id_of.insert((ci, entry.seq), entry.id.to_string());
+                        inflight += 1;
+                    }
+                }
+            }
+            if inflight >= window && !window_limited {
+                // The stall clock starts when the window fills.
+                last_progress = Instant::now();
+            }
+            window_limited = inflight >= window;
+        }
+        if dirty && flush_at.is_none() {
+            flush_at = Some(Instant::now() + CURSOR_FLUSH);
+        }
+        let full = inflight >= window;
+        let far = Instant::now() + Duration::from_secs(3600);
+        let stall = tokio::time::sleep_until(last_progress + state.config.limits.stall_timeout());
+        let flush_due = tokio::time::sleep_until(flush_at.unwrap_or(far));
+        tokio::pin!(stall, flush_due);
+        tokio::select! {
+            ack = ack_rx.recv() => match ack {
+                Some(Ok(first)) => {
+                    let mut next = Some(first);
+                    // Take every ack already waiting.
+                    while let Some((channel, seq)) = next {
+                        if let Some(&ci) = index.get(&channel) {
+                            if chans[ci].outstanding.remove(&seq) {
+                                inflight -= 1;
+                                dirty = true;
+                                last_progress = Instant::now();
+                                if let Some(id) = id_of.remove(&(ci, seq)) {
+                                    delivered_ids.push((id, channel.to_string(), seq));
+                                }
+                            }
+                        }
+                        next = match ack_rx.try_recv() {
+                            Ok(Ok(a)) => Some(a),
+                            Ok(Err(end)) => break 'outer end,
+                            Err(_) => None,
+                        };
+                    }
+                    if window_limited {
+                        need_fill = true;
+                    }
+                    if delivered_ids.len() >= 256 {
+                        if let Err(e) = flush(&state, &node, lane, &mut chans, &mut delivered_ids).await {
+                            break LaneEnd::Store(e);
+                        }
+                        dirty = false;
+                        flush_at = None;
+                    }
+                }
+                Some(Err(end)) => break end,
+                None => break LaneEnd::Closed,
+            },
+            _ = &mut woken => need_fill = true,
+            _ = &mut flush_due, if flush_at.is_some() => {
+                if let Err(e) = flush(&state, &node, lane, &mut chans, &mut delivered_ids).await {
+                    break LaneEnd::Store(e);
+                }
+                dirty = false;
+                flush_at = None;
+            }
+            _ = &mut stall, if full => break LaneEnd::Stalled,
+        }
+    };
+    let _ = flush(&state, &node, lane, &mut chans, &mut delivered_ids).await;
+    reader.abort();
+    debug!(?lane, "lane ended");
+    end
+}
+
+/// Write the cursors that moved and audit the deliveries acknowledged since last time.
+async fn flush(
+    state: &Arc<HubState>,
+    node: &cordon_common::ids::NodeId,
+    lane: Lane,
+    chans: &mut [ChannelCursor],
+    delivered: &mut Vec<(String, String, u64)>,
+) -> Result<(), String> {
+    let updates: Vec<_> = chans
+        .iter()
+        .filter(|c| c.cursor() > c.flushed)
+        .map(|c| (node.clone(), c.channel.clone(), lane, c.cursor()))
+        .collect();
+    if !updates.is_empty() {
+        state
+            .committer
+            .set_cursors(updates)
+            .await
+            .map_err(|e| e.to_string())?;
+        for c in chans.iter_mut() {
+            c.flushed = c.flushed.max(c.cursor());
+        }
+    }
+    for (id, channel, seq) in delivered.drain(..) {
+        state
+            .audit
+            .record(AuditEvent::Delivered {
+                id,
+                node: node.to_string(),
+                channel,
+                seq,
+            })
+            .await;
+    }
+    Ok(())
+}

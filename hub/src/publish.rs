@@ -1,0 +1,248 @@
+//! The publish path: frame → header → sender is the TLS peer → policy → signature →
+//! duplicate check → durable group commit → ack. Every refusal is audited with its reason.
+//!
+//! Three stages, so that checks run in parallel while a sender's messages are stored and
+//! acknowledged in the order it sent them: [`check`] (CPU work on the blocking pool, many
+//! at once), [`enqueue`] (in stream order, onto the group committer), [`finish`] (in
+//! stream order: wait until durable, wake the readers, audit, build the ack).
+
+use std::sync::Arc;
+
+use cordon_common::envelope::{verify_from_peer, Addressing, Header, ParsedEnvelope};
+use cordon_common::ids::{ChannelName, MessageId};
+use cordon_common::wire::{PublishAck, PublishOutcome};
+use tracing::{debug, info, warn};
+
+use crate::audit::AuditEvent;
+use crate::policy::PublishRequest;
+use crate::state::{now_ms, HubState, Peer};
+use crate::store::{CommitOutcome, Lane, MessageMeta, NewMessage, PendingCommit, StoreError};
+
+fn ack(id: MessageId, outcome: PublishOutcome, reason: String) -> PublishAck {
+    PublishAck {
+        id,
+        outcome,
+        reason,
+    }
+}
+
+fn outcome_name(o: PublishOutcome) -> &'static str {
+    match o {
+        PublishOutcome::Stored => "stored",
+        PublishOutcome::Duplicate => "duplicate",
+        PublishOutcome::Denied => "denied",
+        PublishOutcome::Invalid => "invalid",
+    }
+}
+
+/// A publish that passed every check and awaits storing.
+#[derive(Debug)]
+pub struct Checked {
+    header: Header,
+    message: NewMessage,
+}
+
+/// A publish on its way to disk, or already refused.
+#[derive(Debug)]
+pub enum Pending {
+    /// Refused before storing: this is the ack.
+    Refused(PublishAck),
+    /// Queued for the durable commit.
+    Committing(Box<Checked>, PendingCommit),
+}
+
+/// Stage 2, in stream order: queue a checked publish for the next durable commit.
+pub async fn enqueue(state: &HubState, checked: Result<Checked, PublishAck>) -> Pending {
+    let checked = match checked {
+        Ok(c) => c,
+        Err(a) => return Pending::Refused(a),
+    };
+    match state.committer.enqueue(checked.message.clone()).await {
+        Ok(p) => Pending::Committing(Box::new(checked), p),
+        Err(e) => Pending::Refused(ack(
+            checked.header.id,
+            PublishOutcome::Denied,
+            format!("hub cannot store the message now: {e}"),
+        )),
+    }
+}
+
+/// Stage 3, in stream order: wait until durable, then wake readers, count, audit and
+/// answer. Every refusal is counted and audited here, once.
+pub async fn finish(state: &HubState, peer: &Peer, pending: Pending) -> PublishAck {
+    let result = match pending {
+        Pending::Refused(a) => a,
+        Pending::Committing(c, p) => stored(state, &c, p.durable().await).await,
+    };
+    state.metrics.publish(outcome_name(result.outcome));
+    if result.outcome != PublishOutcome::Stored {
+        info!(id = %result.id, outcome = outcome_name(result.outcome), reason = %result.reason, "publish refused");
+        let id = (result.id != MessageId(uuid::Uuid::nil())).then(|| result.id.to_string());
+        state
+            .audit
+            .record(AuditEvent::PublishRefused {
+                id,
+                sender: peer.node_id().to_string(),
+                outcome: outcome_name(result.outcome).to_owned(),
+                reason: result.reason.clone(),
+            })
+            .await;
+    }
+    result
+}
+
+/// Whether `h` is a reply addressed to exactly the original sender of the message it
+/// answers, by a node that could read that message.
+fn is_reply_to_original_sender(state: &HubState, peer: &Peer, h: &Header) -> bool {
+    let (Some(orig_id), Addressing::Direct([to])) = (
+        h.in_reply_to,
+        h.addressing().unwrap_or(Addressing::Direct(&[])),
+    ) else {
+        return false;
+    };
+    let Ok(Some(orig)) = state.store.meta(&orig_id) else {
+        return false;
+    };
+    if to.direct_node().as_ref() != Some(&orig.sender) || orig.operation != h.operation {
+        return false;
+    }
+    let me = peer.node_id().direct_channel();
+    orig.to.iter().any(|c| {
+        *c == me
+            || (c.direct_node().is_none()
+                && state.policy().may_read(&peer.subject, c, now_ms()).is_ok())
+    })
+}
+
+/// Stage 1, concurrently: parse, check sender, header, policy and signature, and drop a
+/// known id. Everything that reads the store or burns CPU runs on the blocking pool.
+pub async fn check(
+    state: Arc<HubState>,
+    peer: Arc<Peer>,
+    envelope: Vec<u8>,
+) -> Result<Checked, PublishAck> {
+    let zero = MessageId(uuid::Uuid::nil());
+    let size = envelope.len();
+    let checked = {
+        tokio::task::spawn_blocking(move || -> Result<(Header, Vec<u8>), PublishAck> {
+            let parsed = ParsedEnvelope::parse(&envelope)
+                .map_err(|e| ack(zero, PublishOutcome::Invalid, e.to_string()))?;
+            let h = parsed.header.clone();
+            let invalid = |r: String| ack(h.id, PublishOutcome::Invalid, r);
+            if h.sender != *peer.node_id() {
+                return Err(invalid(format!(
+                    "header sender {} is not the connected node {}",
+                    h.sender,
+                    peer.node_id()
+                )));
+            }
+            let now = now_ms();
+            h.check(now, &state.header_limits)
+                .map_err(|e| invalid(e.to_string()))?;
+            let reply = h.in_reply_to.is_some() && is_reply_to_original_sender(&state, &peer, &h);
+            let addressees: Vec<crate::policy::Subject> =
+                h.to.iter()
+                    .filter_map(|c| c.direct_node())
+                    .filter_map(|n| state.directory.subject(&n))
+                    .collect();
+            let req = PublishRequest {
+                operation: &h.operation,
+                kind: h.kind,
+                to: &h.to,
+                addressees: &addressees,
+                is_reply_to_original_sender: reply,
+            };
+            state
+                .policy()
+                .may_publish(&peer.subject, &req, now)
+                .map_err(|d| ack(h.id, PublishOutcome::Denied, d.reason))?;
+            verify_from_peer(
+                &parsed,
+                &peer.identity,
+                &peer.cert_der,
+                now,
+                &state.header_limits,
+            )
+            .map_err(|e| invalid(e.to_string()))?;
+            match state.store.contains(&h.id) {
+                Ok(true) => Err(ack(h.id, PublishOutcome::Duplicate, String::new())),
+                Ok(false) => Ok((h, envelope)),
+                Err(e) => Err(ack(
+                    h.id,
+                    PublishOutcome::Invalid,
+                    format!("hub storage error: {e}"),
+                )),
+            }
+        })
+        .await
+    };
+    let (h, envelope) = match checked {
+        Ok(Ok(v)) => v,
+        Ok(Err(a)) => return Err(a),
+        Err(e) => {
+            return Err(ack(
+                zero,
+                PublishOutcome::Invalid,
+                format!("hub internal error: {e}"),
+            ))
+        }
+    };
+    let deliver_on: Vec<ChannelName> = h.to.clone();
+    let meta = MessageMeta {
+        id: h.id,
+        kind: h.kind,
+        operation: h.operation.clone(),
+        sender: h.sender.clone(),
+        to: h.to.clone(),
+        priority: h.priority,
+        created_at: h.created_at,
+        expires_at: h.expires_at,
+        in_reply_to: h.in_reply_to,
+        size: u32::try_from(size).unwrap_or(u32::MAX),
+    };
+    Ok(Checked {
+        header: h,
+        message: NewMessage {
+            meta,
+            envelope,
+            deliver_on,
+        },
+    })
+}
+
+async fn stored(
+    state: &HubState,
+    c: &Checked,
+    outcome: Result<CommitOutcome, StoreError>,
+) -> PublishAck {
+    let h = &c.header;
+    let lane = Lane::from(h.priority);
+    match outcome {
+        Ok(CommitOutcome::Stored { entries }) => {
+            for (channel, lane, _seq) in &entries {
+                state.sessions.wake(channel, *lane);
+            }
+            debug!(id = %h.id, ?lane, "stored");
+            state
+                .audit
+                .record(AuditEvent::Published {
+                    id: h.id.to_string(),
+                    kind: h.kind.as_str().to_owned(),
+                    to: h.to.iter().map(ToString::to_string).collect(),
+                    sender: h.sender.to_string(),
+                    size: c.message.envelope.len() as u64,
+                })
+                .await;
+            ack(h.id, PublishOutcome::Stored, String::new())
+        }
+        Ok(CommitOutcome::Duplicate) => ack(h.id, PublishOutcome::Duplicate, String::new()),
+        Err(e) => {
+            warn!(id = %h.id, error = %e, "store refused a message");
+            ack(
+                h.id,
+                PublishOutcome::Denied,
+                format!("hub cannot store the message now: {e}"),
+            )
+        }
+    }
+}

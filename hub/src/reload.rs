@@ -1,0 +1,176 @@
+//! Reloading the policy and the CRLs without a restart (SIGHUP, or a change of the
+//! files). A bad file is refused with its reason and the old one stays in force. Sessions
+//! of newly revoked nodes are closed; sessions whose grants changed are closed so that
+//! the node reconnects under the new policy; every other session stays up.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use cordon_common::pki::{read_pem_certs, read_pem_crls, TrustError, TrustStore};
+use cordon_common::wire::ErrorCode;
+use tracing::{info, warn};
+
+use crate::audit::AuditEvent;
+use crate::config::HubConfig;
+use crate::policy::{Policy, Subject};
+use crate::state::{now_ms, HubState};
+
+/// What a reload did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ReloadReport {
+    /// The policy was replaced.
+    pub policy_reloaded: bool,
+    /// The policy file was refused, with this reason.
+    pub policy_error: Option<String>,
+    /// The CRLs were replaced.
+    pub crls_reloaded: bool,
+    /// The CRL files were refused, with this reason.
+    pub crl_error: Option<String>,
+    /// Sessions closed because their certificate is now revoked.
+    pub revoked_sessions: Vec<String>,
+    /// Sessions closed because their grants changed.
+    pub regranted_sessions: Vec<String>,
+}
+
+/// Read the federation root and CRLs named by the configuration.
+pub fn load_trust(config: &HubConfig) -> Result<TrustStore, String> {
+    let roots = read_pem_certs(&config.root).map_err(|e| e.to_string())?;
+    let mut crls = Vec::new();
+    for p in &config.crls {
+        crls.extend(read_pem_crls(p).map_err(|e| e.to_string())?);
+    }
+    TrustStore::new(roots, crls).map_err(|e| e.to_string())
+}
+
+/// Reload the policy and the CRLs now.
+pub async fn reload(state: &Arc<HubState>) -> ReloadReport {
+    let mut report = ReloadReport::default();
+    let path = state.config.policy.display().to_string();
+    match Policy::load(&state.config.policy) {
+        Ok(p) => {
+            state.set_policy(p);
+            report.policy_reloaded = true;
+            info!(%path, "policy reloaded");
+            state
+                .audit
+                .record(AuditEvent::PolicyReloaded { path: path.clone() })
+                .await;
+        }
+        Err(e) => {
+            warn!(%path, error = %e, "policy refused; the previous policy stays in force");
+            report.policy_error = Some(e.to_string());
+            state
+                .audit
+                .record(AuditEvent::PolicyReloadRefused {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })
+                .await;
+        }
+    }
+    let crl_paths = state
+        .config
+        .crls
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    match load_trust(&state.config) {
+        Ok(trust) => match state.verifier.reload(&trust) {
+            Ok(()) => {
+                let count = trust.crls().len() as u64;
+                state.set_trust(trust);
+                report.crls_reloaded = true;
+                info!(paths = %crl_paths, "CRLs reloaded");
+                state
+                    .audit
+                    .record(AuditEvent::CrlReloaded {
+                        path: crl_paths.clone(),
+                        revoked_count: count,
+                    })
+                    .await;
+            }
+            Err(e) => {
+                report.crl_error = Some(e.to_string());
+                state
+                    .audit
+                    .record(AuditEvent::CrlReloadRefused {
+                        path: crl_paths.clone(),
+                        reason: e.to_string(),
+                    })
+                    .await;
+            }
+        },
+        Err(e) => {
+            warn!(paths = %crl_paths, error = %e, "CRLs refused; the previous ones stay in force");
+            report.crl_error = Some(e.clone());
+            state
+                .audit
+                .record(AuditEvent::CrlReloadRefused {
+                    path: crl_paths.clone(),
+                    reason: e,
+                })
+                .await;
+        }
+    }
+    // Re-examine live sessions.
+    let trust = state.trust();
+    let policy = state.policy();
+    let now = now_ms();
+    for s in state.sessions.all() {
+        if let Err(TrustError::Revoked) = trust.verify_node_cert(&s.cert_der, now / 1000) {
+            warn!(node = %s.node_id, "certificate revoked; closing its session");
+            s.conn
+                .close(ErrorCode::Revoked.as_u16().into(), b"certificate revoked");
+            let fp = cordon_common::ids::Fingerprint::of_der(&s.cert_der).to_hex();
+            state
+                .audit
+                .record(AuditEvent::SessionRevoked {
+                    node: s.node_id.to_string(),
+                    fingerprint: fp,
+                })
+                .await;
+            report.revoked_sessions.push(s.node_id.to_string());
+            continue;
+        }
+        if let Ok(identity) = cordon_common::identity::NodeIdentity::from_der(&s.cert_der) {
+            let grants = policy.grants_for(&Subject::from(&identity), now);
+            if grants != *s.grants {
+                info!(node = %s.node_id, "grants changed; closing the session so it reconnects");
+                s.conn.close(
+                    ErrorCode::NoError.as_u16().into(),
+                    b"policy changed; reconnect",
+                );
+                report.regranted_sessions.push(s.node_id.to_string());
+            }
+        }
+    }
+    report
+}
+
+fn mtime(p: &PathBuf) -> Option<SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+/// Reload on SIGHUP, and when the policy or a CRL file changes (polled every 2 s).
+pub async fn watch(state: Arc<HubState>) {
+    let files: Vec<PathBuf> = std::iter::once(state.config.policy.clone())
+        .chain(state.config.crls.iter().cloned())
+        .collect();
+    let mut seen: Vec<Option<SystemTime>> = files.iter().map(mtime).collect();
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let mut tick = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        let by_signal = tokio::select! {
+            _ = async { match hup.as_mut() { Some(h) => { h.recv().await; } None => std::future::pending::<()>().await } } => true,
+            _ = tick.tick() => false,
+        };
+        let now: Vec<Option<SystemTime>> = files.iter().map(mtime).collect();
+        if by_signal || now != seen {
+            seen = now;
+            info!(by_signal, "reloading policy and CRLs");
+            let _ = reload(&state).await;
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! Starting and stopping a hub: load configuration, PKI, policy, store and audit log;
+//! bind the QUIC endpoint; run the accept loop, the reload watcher and retention; shut
+//! down gracefully.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cordon_common::pki::IdentityKey;
+use cordon_common::quic::{transport_config, TransportLimits};
+use cordon_common::wire::ErrorCode;
+use tokio::task::JoinHandle;
+use tracing::info;
+
+use crate::audit::{AuditEvent, AuditLog};
+use crate::config::HubConfig;
+use crate::directory::Directory;
+use crate::metrics::Metrics;
+use crate::policy::Policy;
+use crate::reload::{self, load_trust, ReloadReport};
+use crate::state::HubState;
+use crate::store::{CommitConfig, CommitObserver, GroupCommitter, RedbStore, Store};
+use crate::tls::{server_config, NodeCertVerifier};
+use crate::{audit_sink, listener, retention};
+
+/// The hub could not start. Each variant says what to fix.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// Certificates, keys or CRLs.
+    #[error("PKI: {0}")]
+    Pki(String),
+    /// The policy file.
+    #[error("policy: {0}")]
+    Policy(String),
+    /// The store.
+    #[error("store {path}: {reason}")]
+    Store {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The audit log.
+    #[error("audit log {path}: {reason} (check it with `cordon-hub audit verify`)")]
+    Audit {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// Binding sockets.
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A running hub.
+#[derive(Debug)]
+pub struct RunningHub {
+    /// The QUIC address it listens on.
+    pub addr: SocketAddr,
+    /// The metrics address, if configured.
+    pub metrics_addr: Option<SocketAddr>,
+    state: Arc<HubState>,
+    endpoint: quinn::Endpoint,
+    background: Vec<JoinHandle<()>>,
+    audit_task: JoinHandle<()>,
+    committer_thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RunningHub {
+    /// Start a hub from its configuration.
+    pub async fn start(config: HubConfig) -> Result<Self, StartError> {
+        let pki = |e: String| StartError::Pki(e);
+        let trust = load_trust(&config).map_err(pki)?;
+        let chain =
+            cordon_common::pki::read_pem_certs(&config.cert).map_err(|e| pki(e.to_string()))?;
+        let (_, key) = IdentityKey::load(&config.key).map_err(|e| pki(e.to_string()))?;
+        let verifier = Arc::new(NodeCertVerifier::new(&trust).map_err(|e| pki(e.to_string()))?);
+        let tls = server_config(verifier.clone(), chain, key).map_err(|e| pki(e.to_string()))?;
+        let policy = Policy::load(&config.policy).map_err(|e| StartError::Policy(e.to_string()))?;
+
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| StartError::Store {
+            path: config.data_dir.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let store_path = config.store_path();
+        let store: Arc<dyn Store> = Arc::new(
+            RedbStore::open(&store_path, config.limits.store_quota_bytes).map_err(|e| {
+                StartError::Store {
+                    path: store_path.display().to_string(),
+                    reason: e.to_string(),
+                }
+            })?,
+        );
+        let (directory, skipped) =
+            Directory::load(store.as_ref()).map_err(|e| StartError::Store {
+                path: store_path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+        for s in skipped {
+            tracing::warn!(entry = %s, "directory entry skipped");
+        }
+        let audit_path = config.audit_path();
+        let audit_log = AuditLog::open(&audit_path).map_err(|e| StartError::Audit {
+            path: audit_path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let (audit, audit_task) = audit_sink::start(audit_log, store.clone(), 8192);
+        let metrics = Arc::new(Metrics::new());
+        let observer: CommitObserver = {
+            let m = metrics.clone();
+            Arc::new(move |batch, took| {
+                m.commit_batch.observe(batch as f64);
+                m.commit_seconds.observe(took.as_secs_f64());
+            })
+        };
+        let (committer, committer_thread) = GroupCommitter::start(
+            store.clone(),
+            CommitConfig {
+                max_batch: config.limits.commit_max_batch,
+                queue_depth: config.limits.commit_queue_depth,
+            },
+            Some(observer),
+        );
+
+        let limits = &config.limits;
+        let mut server = quinn::ServerConfig::with_crypto(Arc::new(
+            quinn::crypto::rustls::QuicServerConfig::try_from(tls)
+                .map_err(|e| pki(e.to_string()))?,
+        ));
+        server.transport_config(Arc::new(transport_config(&TransportLimits {
+            max_bidi_streams: limits.max_streams,
+            stream_window: limits.stream_window,
+            connection_window: limits.connection_window,
+            idle_timeout: Duration::from_millis(limits.idle_timeout_ms),
+            keep_alive: Duration::from_millis(limits.keep_alive_ms),
+        })));
+        let endpoint =
+            quinn::Endpoint::server(server, config.listen).map_err(|e| StartError::Bind {
+                addr: config.listen.to_string(),
+                reason: e.to_string(),
+            })?;
+        let addr = endpoint.local_addr().map_err(|e| StartError::Bind {
+            addr: config.listen.to_string(),
+            reason: e.to_string(),
+        })?;
+
+        let mut background = Vec::new();
+        let mut metrics_addr = None;
+        if let Some(m) = config.metrics {
+            let (bound, task) = crate::metrics::serve(m, metrics.clone())
+                .await
+                .map_err(|e| StartError::Bind {
+                    addr: m.to_string(),
+                    reason: e.to_string(),
+                })?;
+            metrics_addr = Some(bound);
+            background.push(task);
+        }
+        let state = Arc::new(HubState::new(
+            config, policy, trust, verifier, store, committer, directory, audit, metrics,
+        ));
+        state
+            .audit
+            .record(AuditEvent::HubStarted {
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+            })
+            .await;
+        background.push(tokio::spawn(listener::accept_loop(
+            state.clone(),
+            endpoint.clone(),
+        )));
+        background.push(tokio::spawn(reload::watch(state.clone())));
+        background.push(tokio::spawn(retention::run(state.clone())));
+        info!(%addr, "hub listening");
+        Ok(Self {
+            addr,
+            metrics_addr,
+            state,
+            endpoint,
+            background,
+            audit_task,
+            committer_thread: Some(committer_thread),
+        })
+    }
+
+    /// The shared state (for tests and tools).
+    pub fn state(&self) -> &Arc<HubState> {
+        &self.state
+    }
+
+    /// Reload the policy and the CRLs now.
+    pub async fn reload(&self) -> ReloadReport {
+        reload::reload(&self.state).await
+    }
+
+    /// Stop: refuse new connections, close live ones with `shutdown`, let the committer
+    /// finish its batch and the audit log sync.
+    pub async fn shutdown(mut self) {
+        info!("hub shutting down");
+        self.endpoint
+            .close(ErrorCode::Shutdown.as_u16().into(), b"hub shutting down");
+        for t in &self.background {
+            t.abort();
+        }
+        self.state.audit.record(AuditEvent::HubStopped).await;
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.endpoint.wait_idle()).await;
+        let state = self.state;
+        // Dropping the last state reference drops the committer handle and the audit sink.
+        drop(state);
+        let _ = tokio::time::timeout(Duration::from_secs(10), &mut self.audit_task).await;
+        if let Some(t) = self.committer_thread.take() {
+            let _ = tokio::task::spawn_blocking(move || t.join()).await;
+        }
+    }
+
+    /// Run until SIGTERM or SIGINT, then shut down.
+    pub async fn run_until_signal(self) {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+        }
+        self.shutdown().await;
+    }
+}

@@ -1,0 +1,332 @@
+//! The embedded store: one redb file (`hub.redb`). redb is a maintained, pure-Rust,
+//! crash-safe (copy-on-write B-trees, checksummed commits) key-value store; a committed
+//! write transaction is fsync'd before `commit` returns.
+//!
+//! Tables:
+//!
+//! | table | key | value |
+//! |---|---|---|
+//! | `envelopes` | id (16 bytes) | envelope bytes |
+//! | `meta` | id | MessagePack [`MessageMeta`] |
+//! | `seen` | id | created-at ms (kept after purge: a replay stays a duplicate) |
+//! | `log` | (channel, lane, seq) | (id, expires-at ms) |
+//! | `heads` | (channel, lane) | last seq |
+//! | `cursors` | (node, channel, lane) | acknowledged seq |
+//! | `by_operation` | (operation, created-at ms, id) | MessagePack log positions |
+//! | `nodes` | node id | MessagePack [`NodeRecord`] |
+//! | `kv` | name | bytes |
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use cordon_common::ids::{ChannelName, MessageId, NodeId, OperationName};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+
+use super::{
+    CommitOutcome, CursorUpdate, Lane, LogEntry, MessageMeta, NewMessage, NodeRecord, Store,
+    StoreError,
+};
+
+type Id = [u8; 16];
+/// Where a message sits in the lane logs: (channel, lane, seq) per destination.
+type Positions = Vec<(String, u8, u64)>;
+
+const ENVELOPES: TableDefinition<Id, &[u8]> = TableDefinition::new("envelopes");
+const META: TableDefinition<Id, &[u8]> = TableDefinition::new("meta");
+const SEEN: TableDefinition<Id, u64> = TableDefinition::new("seen");
+const LOG: TableDefinition<(&str, u8, u64), (Id, u64)> = TableDefinition::new("log");
+const HEADS: TableDefinition<(&str, u8), u64> = TableDefinition::new("heads");
+const CURSORS: TableDefinition<(&str, &str, u8), u64> = TableDefinition::new("cursors");
+const BY_OPERATION: TableDefinition<(&str, u64, Id), &[u8]> = TableDefinition::new("by_operation");
+const NODES: TableDefinition<&str, &[u8]> = TableDefinition::new("nodes");
+const KV: TableDefinition<&str, &[u8]> = TableDefinition::new("kv");
+
+fn dberr<E: Into<redb::Error>>(e: E) -> StoreError {
+    StoreError::Db(e.into().to_string())
+}
+
+fn corrupt(table: &'static str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        table,
+        detail: e.to_string(),
+    }
+}
+
+fn encode<T: serde::Serialize>(table: &'static str, v: &T) -> Result<Vec<u8>, StoreError> {
+    rmp_serde::to_vec(v).map_err(|e| corrupt(table, e))
+}
+
+/// The redb-backed [`Store`].
+#[derive(Debug)]
+pub struct RedbStore {
+    db: Database,
+    path: PathBuf,
+    quota: u64,
+}
+
+impl RedbStore {
+    /// Open (or create) the store file. `quota_bytes` = 0 means no quota.
+    pub fn open(path: &Path, quota_bytes: u64) -> Result<Self, StoreError> {
+        let db = Database::create(path).map_err(dberr)?;
+        let txn = db.begin_write().map_err(dberr)?;
+        {
+            txn.open_table(ENVELOPES).map_err(dberr)?;
+            txn.open_table(META).map_err(dberr)?;
+            txn.open_table(SEEN).map_err(dberr)?;
+            txn.open_table(LOG).map_err(dberr)?;
+            txn.open_table(HEADS).map_err(dberr)?;
+            txn.open_table(CURSORS).map_err(dberr)?;
+            txn.open_table(BY_OPERATION).map_err(dberr)?;
+            txn.open_table(NODES).map_err(dberr)?;
+            txn.open_table(KV).map_err(dberr)?;
+        }
+        txn.commit().map_err(dberr)?;
+        Ok(Self {
+            db,
+            path: path.to_path_buf(),
+            quota: quota_bytes,
+        })
+    }
+
+    fn check_quota(&self) -> Result<(), StoreError> {
+        if self.quota == 0 {
+            return Ok(());
+        }
+        let size = std::fs::metadata(&self.path).map_err(|e| StoreError::Db(e.to_string()))?;
+        if size.len() >= self.quota {
+            return Err(StoreError::QuotaExceeded {
+                quota: self.quota,
+                size: size.len(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Store for RedbStore {
+    fn commit_batch(
+        &self,
+        messages: &[NewMessage],
+        cursors: &[CursorUpdate],
+    ) -> Result<Vec<CommitOutcome>, StoreError> {
+        if !messages.is_empty() {
+            self.check_quota()?;
+        }
+        let txn = self.db.begin_write().map_err(dberr)?;
+        let mut outcomes = Vec::with_capacity(messages.len());
+        {
+            let mut envelopes = txn.open_table(ENVELOPES).map_err(dberr)?;
+            let mut meta = txn.open_table(META).map_err(dberr)?;
+            let mut seen = txn.open_table(SEEN).map_err(dberr)?;
+            let mut log = txn.open_table(LOG).map_err(dberr)?;
+            let mut heads = txn.open_table(HEADS).map_err(dberr)?;
+            let mut by_op = txn.open_table(BY_OPERATION).map_err(dberr)?;
+            // Log heads read once per batch and kept here.
+            let mut head_cache: HashMap<(String, u8), u64> = HashMap::new();
+            let mut in_batch: HashSet<Id> = HashSet::new();
+            for m in messages {
+                let id = *m.meta.id.as_bytes();
+                if !in_batch.insert(id) || seen.get(id).map_err(dberr)?.is_some() {
+                    outcomes.push(CommitOutcome::Duplicate);
+                    continue;
+                }
+                let lane = Lane::from(m.meta.priority);
+                let mut entries = Vec::with_capacity(m.deliver_on.len());
+                for channel in &m.deliver_on {
+                    let key = (channel.as_str().to_owned(), lane.as_u8());
+                    let head = match head_cache.get(&key) {
+                        Some(h) => *h,
+                        None => heads
+                            .get((channel.as_str(), lane.as_u8()))
+                            .map_err(dberr)?
+                            .map_or(0, |g| g.value()),
+                    };
+                    let seq = head + 1;
+                    log.insert(
+                        (channel.as_str(), lane.as_u8(), seq),
+                        (id, m.meta.expires_at),
+                    )
+                    .map_err(dberr)?;
+                    head_cache.insert(key, seq);
+                    entries.push((channel.clone(), lane, seq));
+                }
+                let positions: Vec<(&str, u8, u64)> = entries
+                    .iter()
+                    .map(|(c, l, s)| (c.as_str(), l.as_u8(), *s))
+                    .collect();
+                envelopes.insert(id, m.envelope.as_slice()).map_err(dberr)?;
+                meta.insert(id, encode("meta", &m.meta)?.as_slice())
+                    .map_err(dberr)?;
+                seen.insert(id, m.meta.created_at).map_err(dberr)?;
+                by_op
+                    .insert(
+                        (m.meta.operation.as_str(), m.meta.created_at, id),
+                        encode("by_operation", &positions)?.as_slice(),
+                    )
+                    .map_err(dberr)?;
+                outcomes.push(CommitOutcome::Stored { entries });
+            }
+            for ((channel, lane), seq) in &head_cache {
+                heads
+                    .insert((channel.as_str(), *lane), *seq)
+                    .map_err(dberr)?;
+            }
+            let mut cur = txn.open_table(CURSORS).map_err(dberr)?;
+            for (node, channel, lane, seq) in cursors {
+                let key = (node.as_str(), channel.as_str(), lane.as_u8());
+                let old = cur.get(key).map_err(dberr)?.map_or(0, |g| g.value());
+                // Cursors only move forward.
+                if *seq > old {
+                    cur.insert(key, *seq).map_err(dberr)?;
+                }
+            }
+        }
+        txn.commit().map_err(dberr)?;
+        Ok(outcomes)
+    }
+
+    fn contains(&self, id: &MessageId) -> Result<bool, StoreError> {
+        let txn = self.db.begin_read().map_err(dberr)?;
+        let t = txn.open_table(SEEN).map_err(dberr)?;
+        Ok(t.get(*id.as_bytes()).map_err(dberr)?.is_some())
+    }
+
+    fn meta(&self, id: &MessageId) -> Result<Option<MessageMeta>, StoreError> {
+        let txn = self.db.begin_read().map_err(dberr)?;
+        let t = txn.open_table(META).map_err(dberr)?;
+        let Some(g) = t.get(*id.as_bytes()).map_err(dberr)? else {
+            return Ok(None);
+        };
+        rmp_serde::from_slice(g.value())
+            .map(Some)
+            .map_err(|e| corrupt("meta", e))
+    }
+
+    fn envelope(&self, id: &MessageId) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(dberr)?;
+        let t = txn.open_table(ENVELOPES).map_err(dberr)?;
+        Ok(t.get(*id.as_bytes())
+            .map_err(dberr)?
+            .map(|g| g.value().to_vec()))
+    }
+
+    fn read_log(
+        &self,
+        channel: &ChannelName,
+        lane: Lane,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<LogEntry>, StoreError> {
+        let txn = self.db.begin_read().map_err(dberr)?;
+        let t = txn.open_table(LOG).map_err(dberr)?;
+        let c = channel.as_str();
+        let l = lane.as_u8();
+        let mut out = Vec::with_capacity(limit.min(1024));
+        for item in t
+            .range((c, l, after.saturating_add(1))..=(c, l, u64::MAX))
+            .map_err(dberr)?
+            .take(limit)
+        {
+            let (k, v) = item.map_err(dberr)?;
+            let (_, _, seq) = k.value();
+            let (id, expires_at) = v.value();
+            out.push(LogEntry {
+                seq,
+                id: MessageId(uuid::Uuid::from_bytes(id)),
+                expires_at,
+            });
+        }
+        Ok(out)
+    }
+
+    fn log_head(&self, channel: &ChannelName, lane: Lane) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read().map_err(dberr)?;
+        let t = txn.open_table(HEADS).map_err(dberr)?;
+        Ok(t.get((channel.as_str(), lane.as_u8()))
+            .map_err(dberr)?
+            .map_or(0, |g| g.value()))
+    }
+
+    fn cursor(&self, node: &NodeId, channel: &ChannelName, lane: Lane) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read().map_err(dberr)?;
+        let t = txn.open_table(CURSORS).map_err(dberr)?;
+        Ok(t.get((node.as_str(), channel.as_str(), lane.as_u8()))
+            .map_err(dberr)?
+            .map_or(0, |g| g.value()))
+    }
+
+    fn put_node(&self, record: &NodeRecord) -> Result<(), StoreError> {
+        let bytes = encode("nodes", record)?;
+        let txn = self.db.begin_write().map_err(dberr)?;
+        {
+            let mut t = txn.open_table(NODES).map_err(dberr)?;
+            t.insert(record.node_id.as_str(), bytes.as_slice())
+                .map_err(dberr)?;
+        }
+        txn.commit().map_err(dberr)
+    }
+
+    fn nodes(&self) -> Result<Vec<NodeRecord>, StoreError> {
+        let txn = self.db.begin_read().map_err(dberr)?;
+        let t = txn.open_table(NODES).map_err(dberr)?;
+        let mut out = Vec::new();
+        for item in t.iter().map_err(dberr)? {
+            let (_, v) = item.map_err(dberr)?;
+            out.push(rmp_serde::from_slice(v.value()).map_err(|e| corrupt("nodes", e))?);
+        }
+        Ok(out)
+    }
+
+    fn purge_operation(
+        &self,
+        operation: &OperationName,
+        cutoff_ms: u64,
+    ) -> Result<u64, StoreError> {
+        let op = operation.as_str();
+        let txn = self.db.begin_write().map_err(dberr)?;
+        let mut purged = 0u64;
+        {
+            let mut by_op = txn.open_table(BY_OPERATION).map_err(dberr)?;
+            let mut envelopes = txn.open_table(ENVELOPES).map_err(dberr)?;
+            let mut meta = txn.open_table(META).map_err(dberr)?;
+            let mut log = txn.open_table(LOG).map_err(dberr)?;
+            let mut doomed: Vec<(u64, Id, Positions)> = Vec::new();
+            for item in by_op
+                .range((op, 0u64, [0u8; 16])..(op, cutoff_ms, [0u8; 16]))
+                .map_err(dberr)?
+            {
+                let (k, v) = item.map_err(dberr)?;
+                let (_, created, id) = k.value();
+                let positions: Positions =
+                    rmp_serde::from_slice(v.value()).map_err(|e| corrupt("by_operation", e))?;
+                doomed.push((created, id, positions));
+            }
+            for (created, id, positions) in doomed {
+                for (channel, lane, seq) in &positions {
+                    log.remove((channel.as_str(), *lane, *seq)).map_err(dberr)?;
+                }
+                envelopes.remove(id).map_err(dberr)?;
+                meta.remove(id).map_err(dberr)?;
+                by_op.remove((op, created, id)).map_err(dberr)?;
+                purged += 1;
+            }
+        }
+        txn.commit().map_err(dberr)?;
+        Ok(purged)
+    }
+
+    fn set_meta_value(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(dberr)?;
+        {
+            let mut t = txn.open_table(KV).map_err(dberr)?;
+            t.insert(key, value).map_err(dberr)?;
+        }
+        txn.commit().map_err(dberr)
+    }
+
+    fn meta_value(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(dberr)?;
+        let t = txn.open_table(KV).map_err(dberr)?;
+        Ok(t.get(key).map_err(dberr)?.map(|g| g.value().to_vec()))
+    }
+}

@@ -1,0 +1,316 @@
+//! Store and forward over real QUIC: backlogs in order after reconnect, flash overtaking
+//! a long backlog, direct messages only to their addressees, replies to the original
+//! sender, expired messages skipped, and a stalled node cut off without hurting others.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use cordon_common::envelope::RecipientKey;
+use cordon_common::ids::{ChannelName, Role};
+use cordon_common::msg::{MessageKind, Priority};
+use cordon_common::wire::PublishOutcome;
+use cordon_testbed::{policy::COSMO_2, Pki, TestClient, TestHub};
+
+async fn start(limits: &str) -> (Pki, TestHub) {
+    let pki = Pki::new().unwrap();
+    let hub = TestHub::start(&pki, &pki.path().join("hub-run"), COSMO_2, limits)
+        .await
+        .unwrap();
+    (pki, hub)
+}
+
+async fn client(pki: &Pki, hub: &TestHub, id: &str, role: Role, subscribe: bool) -> TestClient {
+    let creds = pki.node(id, role).unwrap();
+    TestClient::connect(pki, &creds, hub.addr(), subscribe)
+        .await
+        .unwrap()
+}
+
+/// Publish `n` envelopes pipelined on one stream; returns their ids in order.
+async fn publish_many(
+    c: &mut TestClient,
+    n: usize,
+    priority: Priority,
+    recips: &[RecipientKey],
+) -> Vec<cordon_common::ids::MessageId> {
+    let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse().unwrap()];
+    let mut ids = Vec::with_capacity(n);
+    let mut envs = Vec::with_capacity(n);
+    for i in 0..n {
+        let h = c
+            .header(MessageKind::Alert, "cosmo-2", &to, priority)
+            .unwrap();
+        ids.push(h.id);
+        envs.push(c.seal(&h, format!("alert {i}").as_bytes(), recips).unwrap());
+    }
+    let p = c.publisher().await.unwrap();
+    let window = 256;
+    let mut acked = 0;
+    for (i, env) in envs.into_iter().enumerate() {
+        p.send(env).await.unwrap();
+        if i + 1 - acked >= window {
+            assert_eq!(p.ack().await.unwrap().outcome, PublishOutcome::Stored);
+            acked += 1;
+        }
+    }
+    while acked < n {
+        assert_eq!(p.ack().await.unwrap().outcome, PublishOutcome::Stored);
+        acked += 1;
+    }
+    ids
+}
+
+#[tokio::test]
+async fn an_offline_node_gets_its_whole_backlog_in_order() {
+    let (pki, hub) = start("").await;
+    // NL-NCP connects once (so senders can encrypt to it), then goes offline.
+    let nl_creds = pki.node("NL-NCP", Role::Member).unwrap();
+    let nl = TestClient::connect(&pki, &nl_creds, hub.addr(), true)
+        .await
+        .unwrap();
+    let mut be = client(&pki, &hub, "BE-NCP", Role::Member, false).await;
+    let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse().unwrap()];
+    let recips = be.recipients(&to).await.unwrap();
+    nl.session.close();
+    drop(nl);
+    let ids = publish_many(&mut be, 300, Priority::Routine, &recips).await;
+    let mut nl = TestClient::connect(&pki, &nl_creds, hub.addr(), true)
+        .await
+        .unwrap();
+    let got = nl.collect(300, Duration::from_secs(20)).await.unwrap();
+    let got_ids: Vec<_> = got
+        .iter()
+        .map(|d| nl.open(&d.envelope).unwrap().0.id)
+        .collect();
+    assert_eq!(got_ids, ids, "the whole backlog, in publish order");
+    let seqs: Vec<u64> = got.iter().map(|d| d.seq).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+    // Acknowledged: after another reconnect nothing is sent again.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    nl.session.close();
+    drop(nl);
+    let mut nl = TestClient::connect(&pki, &nl_creds, hub.addr(), true)
+        .await
+        .unwrap();
+    assert!(nl
+        .next_delivery(Duration::from_millis(800))
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn a_flash_notice_overtakes_a_10000_message_backlog() {
+    let (pki, hub) = start("").await;
+    let nl_creds = pki.node("NL-NCP", Role::Member).unwrap();
+    let nl = TestClient::connect(&pki, &nl_creds, hub.addr(), true)
+        .await
+        .unwrap();
+    let mut be = client(&pki, &hub, "BE-NCP", Role::Member, false).await;
+    let mut ocu = client(&pki, &hub, "OCU", Role::Ocu, false).await;
+    let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse().unwrap()];
+    // Seal only to NL-NCP (and BE-NCP): the hub does not look inside.
+    let recips: Vec<RecipientKey> = be
+        .recipients(&to)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.node_id.as_str() != "OCU")
+        .collect();
+    nl.session.close();
+    drop(nl);
+    publish_many(&mut be, 10_000, Priority::Routine, &recips).await;
+    let (notice, ack) = ocu
+        .send(
+            MessageKind::Notice,
+            "cosmo-2",
+            &["op/cosmo-2/notices"],
+            Priority::Flash,
+            b"phase: interdiction",
+        )
+        .await
+        .unwrap();
+    assert_eq!(ack.outcome, PublishOutcome::Stored);
+    let mut nl = TestClient::connect(&pki, &nl_creds, hub.addr(), true)
+        .await
+        .unwrap();
+    let mut position = None;
+    let mut n = 0;
+    while let Some(d) = nl.next_delivery(Duration::from_secs(30)).await.unwrap() {
+        if d.channel.as_str() == "op/cosmo-2/notices" {
+            assert_eq!(nl.open(&d.envelope).unwrap().0.id, notice.id);
+            position = Some(n);
+            break;
+        }
+        n += 1;
+    }
+    let position = position.expect("the flash notice arrives");
+    assert!(position < 10_000, "flash arrived after the whole backlog");
+    assert!(
+        position < 2_000,
+        "flash should overtake most of the backlog, arrived after {position}"
+    );
+}
+
+#[tokio::test]
+async fn direct_messages_reach_only_their_addressees_and_replies_go_back() {
+    let (pki, hub) = start("").await;
+    let mut hu = client(&pki, &hub, "HU-NCP", Role::Member, true).await;
+    let mut nl = client(&pki, &hub, "NL-NCP", Role::Member, true).await;
+    let mut ocu = client(&pki, &hub, "OCU", Role::Ocu, true).await;
+    let (task, ack) = ocu
+        .send(
+            MessageKind::Tasking,
+            "cosmo-2",
+            &["node/HU-NCP"],
+            Priority::Urgent,
+            b"check CSQU3054383",
+        )
+        .await
+        .unwrap();
+    assert_eq!(ack.outcome, PublishOutcome::Stored, "{}", ack.reason);
+    let d = hu
+        .next_delivery(Duration::from_secs(5))
+        .await
+        .unwrap()
+        .expect("HU-NCP gets its tasking");
+    assert_eq!(d.channel.as_str(), "node/HU-NCP");
+    assert!(
+        nl.next_delivery(Duration::from_millis(500))
+            .await
+            .unwrap()
+            .is_none(),
+        "NL-NCP gets nothing"
+    );
+    // A member may not task.
+    let (_, ack) = nl
+        .send(
+            MessageKind::Tasking,
+            "cosmo-2",
+            &["node/HU-NCP"],
+            Priority::Routine,
+            b"x",
+        )
+        .await
+        .unwrap();
+    assert_eq!(ack.outcome, PublishOutcome::Denied);
+    // HU-NCP's receipt goes back to the OCU.
+    let to: Vec<ChannelName> = vec!["node/OCU".parse().unwrap()];
+    let mut h = hu
+        .header(MessageKind::Receipt, "cosmo-2", &to, Priority::Routine)
+        .unwrap();
+    h.in_reply_to = Some(task.id);
+    let recips = hu.recipients(&to).await.unwrap();
+    let env = hu.seal(&h, b"receipt", &recips).unwrap();
+    assert_eq!(
+        hu.publish(env).await.unwrap().outcome,
+        PublishOutcome::Stored
+    );
+    let r = ocu
+        .next_delivery(Duration::from_secs(5))
+        .await
+        .unwrap()
+        .expect("the OCU gets the receipt");
+    assert_eq!(ocu.open(&r.envelope).unwrap().0.in_reply_to, Some(task.id));
+    // NL-NCP cannot send a "receipt" for a message it never received.
+    let mut h = nl
+        .header(MessageKind::Receipt, "cosmo-2", &to, Priority::Routine)
+        .unwrap();
+    h.in_reply_to = Some(task.id);
+    let recips = nl.recipients(&to).await.unwrap();
+    let env = nl.seal(&h, b"receipt", &recips).unwrap();
+    assert_eq!(
+        nl.publish(env).await.unwrap().outcome,
+        PublishOutcome::Denied
+    );
+}
+
+#[tokio::test]
+async fn expired_messages_are_not_delivered() {
+    let (pki, hub) = start("").await;
+    let nl_creds = pki.node("NL-NCP", Role::Member).unwrap();
+    let nl = TestClient::connect(&pki, &nl_creds, hub.addr(), true)
+        .await
+        .unwrap();
+    let mut be = client(&pki, &hub, "BE-NCP", Role::Member, false).await;
+    let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse().unwrap()];
+    let recips = be.recipients(&to).await.unwrap();
+    nl.session.close();
+    drop(nl);
+    let mut short = be
+        .header(MessageKind::Alert, "cosmo-2", &to, Priority::Routine)
+        .unwrap();
+    short.expires_at = short.created_at + 1500;
+    let env = be.seal(&short, b"short-lived", &recips).unwrap();
+    assert_eq!(
+        be.publish(env).await.unwrap().outcome,
+        PublishOutcome::Stored
+    );
+    let (long, _) = be
+        .send(
+            MessageKind::Alert,
+            "cosmo-2",
+            &["op/cosmo-2/alerts"],
+            Priority::Routine,
+            b"long",
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    let mut nl = TestClient::connect(&pki, &nl_creds, hub.addr(), true)
+        .await
+        .unwrap();
+    let got = nl.collect(2, Duration::from_secs(3)).await.unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(nl.open(&got[0].envelope).unwrap().0.id, long.id);
+}
+
+#[tokio::test]
+async fn a_stalled_node_is_disconnected_and_the_others_are_served() {
+    let (pki, hub) = start("delivery_window = 8\nstall_timeout_ms = 1500").await;
+    let stalled_creds = pki.node("NL-NCP", Role::Member).unwrap();
+    // NL-NCP subscribes but never acknowledges.
+    let mut stalled = cordon_testbed::client::connect_raw(&pki, &stalled_creds, hub.addr())
+        .await
+        .unwrap();
+    let kem = cordon_common::envelope::KemKeyPair::generate().unwrap();
+    let key = stalled_creds.identity_key().unwrap();
+    let b = cordon_common::envelope::KeyBundle::sign(
+        &stalled_creds.identity,
+        &key,
+        &kem,
+        cordon_testbed::client::now_ms(),
+    )
+    .unwrap();
+    assert!(
+        stalled
+            .publish_bundle(b.as_bytes().to_vec())
+            .await
+            .unwrap()
+            .accepted
+    );
+    // Subscribed, but it never accepts a lane nor acknowledges a delivery.
+    stalled.subscribe(vec![]).await.unwrap();
+    let mut hu = client(&pki, &hub, "HU-NCP", Role::Member, true).await;
+    let mut be = client(&pki, &hub, "BE-NCP", Role::Member, false).await;
+    let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse().unwrap()];
+    let recips = be.recipients(&to).await.unwrap();
+    publish_many(&mut be, 40, Priority::Routine, &recips).await;
+    let closed = tokio::time::timeout(Duration::from_secs(10), stalled.connection().closed())
+        .await
+        .expect("stalled node cut off");
+    match closed {
+        quinn::ConnectionError::ApplicationClosed(c) => {
+            assert_eq!(
+                u64::from(c.error_code),
+                u64::from(cordon_common::wire::ErrorCode::Timeout.as_u16())
+            )
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(
+        hu.collect(40, Duration::from_secs(10)).await.unwrap().len(),
+        40
+    );
+}

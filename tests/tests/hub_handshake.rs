@@ -1,0 +1,282 @@
+//! Who gets in: mutual TLS over real QUIC on 127.0.0.1. Every refusal happens at the
+//! handshake and is counted by reason; a CRL reloaded while a node is connected closes
+//! its session and leaves the others up.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use cordon_common::identity::KeyAlgorithm;
+use cordon_common::ids::Role;
+use cordon_common::pki::Validity;
+use cordon_testbed::client::connect_raw;
+use cordon_testbed::{policy::COSMO_2, Pki, TestClient, TestHub};
+
+async fn refused_count(hub: &TestHub, reason: &str) -> u64 {
+    let needle = format!("cordon_handshakes_refused_total{{reason=\"{reason}\"}} ");
+    for _ in 0..50 {
+        let text = hub.hub.state().metrics.render();
+        if let Some(line) = text.lines().find(|l| l.starts_with(&needle)) {
+            return line[needle.len()..].trim().parse().unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    0
+}
+
+async fn hub(pki: &Pki) -> TestHub {
+    TestHub::start(pki, &pki.path().join("hub-run"), COSMO_2, "")
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_profile_certificate_gets_in_and_sees_its_identity() {
+    let pki = Pki::new().unwrap();
+    let hub = hub(&pki).await;
+    let be = pki.node("BE-NCP", Role::Member).unwrap();
+    let s = connect_raw(&pki, &be, hub.addr()).await.unwrap();
+    let w = s.welcome();
+    assert_eq!(w.node_id.as_str(), "BE-NCP");
+    assert_eq!(w.country.as_deref(), Some("BE"));
+    assert_eq!(w.fingerprint, be.identity.fingerprint);
+    assert!(w
+        .grants
+        .iter()
+        .any(|g| g.channel.as_str() == "op/cosmo-2/alerts" && g.read));
+    // Members may not publish notices.
+    let notices = w
+        .grants
+        .iter()
+        .find(|g| g.channel.as_str() == "op/cosmo-2/notices")
+        .unwrap();
+    assert!(notices.read && notices.publish.is_empty());
+}
+
+#[tokio::test]
+async fn another_ca_is_refused() {
+    let pki = Pki::new().unwrap();
+    let other = Pki::new().unwrap();
+    let hub = hub(&pki).await;
+    let stranger = other.node("BE-NCP", Role::Member).unwrap();
+    // The stranger trusts our root for the hub's certificate, but its own is foreign.
+    let (chain, key) = stranger.tls().unwrap();
+    let connector =
+        cordon_node::client::Connector::new(&pki.roots().unwrap(), chain, key, &Default::default())
+            .unwrap();
+    let target = cordon_node::client::HubTarget {
+        addr: hub.addr(),
+        server_name: "localhost".into(),
+    };
+    assert!(connector.connect(&target).await.is_err());
+    assert_eq!(refused_count(&hub, "unknown-ca").await, 1);
+}
+
+#[tokio::test]
+async fn expired_certificate_is_refused() {
+    let pki = Pki::new().unwrap();
+    let hub = hub(&pki).await;
+    let past = time::OffsetDateTime::now_utc() - time::Duration::days(2);
+    let old = pki
+        .node_with(
+            "HU-NCP",
+            Role::Member,
+            KeyAlgorithm::Ed25519,
+            Validity {
+                not_before: past - time::Duration::days(10),
+                not_after: past,
+            },
+        )
+        .unwrap();
+    assert!(connect_raw(&pki, &old, hub.addr()).await.is_err());
+    assert_eq!(refused_count(&hub, "expired").await, 1);
+}
+
+#[tokio::test]
+async fn revoked_at_start_is_refused() {
+    let pki = Pki::new().unwrap();
+    let nl = pki.node("NL-NCP", Role::Member).unwrap();
+    pki.revoke(&nl).unwrap();
+    let hub = hub(&pki).await;
+    assert!(connect_raw(&pki, &nl, hub.addr()).await.is_err());
+    assert_eq!(refused_count(&hub, "revoked").await, 1);
+    // Someone else still gets in.
+    let be = pki.node("BE-NCP", Role::Member).unwrap();
+    connect_raw(&pki, &be, hub.addr()).await.unwrap();
+}
+
+#[tokio::test]
+async fn certificate_without_client_auth_is_refused() {
+    let pki = Pki::new().unwrap();
+    let hub = hub(&pki).await;
+    let no_eku = pki
+        .custom_node("BE-NCP", |p| {
+            p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth]
+        })
+        .unwrap();
+    assert!(connect_raw(&pki, &no_eku, hub.addr()).await.is_err());
+    assert_eq!(refused_count(&hub, "wrong-usage").await, 1);
+}
+
+#[tokio::test]
+async fn certificate_without_san_uri_is_refused() {
+    let pki = Pki::new().unwrap();
+    let hub = hub(&pki).await;
+    let no_uri = pki
+        .custom_node("BE-NCP", |p| p.subject_alt_names.clear())
+        .unwrap();
+    assert!(connect_raw(&pki, &no_uri, hub.addr()).await.is_err());
+    assert_eq!(refused_count(&hub, "bad-profile").await, 1);
+}
+
+#[tokio::test]
+async fn no_client_certificate_is_refused() {
+    let pki = Pki::new().unwrap();
+    let hub = hub(&pki).await;
+    let mut roots = rustls::RootCertStore::empty();
+    for r in pki.roots().unwrap() {
+        roots.add(r).unwrap();
+    }
+    let mut tls =
+        rustls::ClientConfig::builder_with_provider(cordon_common::quic::crypto_provider())
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    tls.alpn_protocols = vec![cordon_common::quic::ALPN.to_vec()];
+    let cfg = quinn::ClientConfig::new(std::sync::Arc::new(
+        quinn::crypto::rustls::QuicClientConfig::try_from(tls).unwrap(),
+    ));
+    let ep = quinn::Endpoint::client("127.0.0.1:0".parse().unwrap()).unwrap();
+    let outcome = async {
+        let conn = ep.connect_with(cfg, hub.addr(), "localhost")?.await?;
+        let (mut s, mut r) = conn.open_bi().await?;
+        s.write_all(&[0, 0, 0, 2, 1, 0x0d]).await?;
+        let mut b = [0u8; 1];
+        r.read_exact(&mut b).await?;
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    assert!(
+        outcome.is_err(),
+        "a node without a certificate must not get an answer"
+    );
+    assert_eq!(refused_count(&hub, "no-certificate").await, 1);
+}
+
+#[tokio::test]
+async fn crl_reloaded_while_connected_closes_only_the_revoked_session() {
+    let pki = Pki::new().unwrap();
+    let hub = hub(&pki).await;
+    let nl = pki.node("NL-NCP", Role::Member).unwrap();
+    let be = pki.node("BE-NCP", Role::Member).unwrap();
+    let nl_client = TestClient::connect(&pki, &nl, hub.addr(), true)
+        .await
+        .unwrap();
+    let mut be_client = TestClient::connect(&pki, &be, hub.addr(), true)
+        .await
+        .unwrap();
+    pki.revoke(&nl).unwrap();
+    let report = hub.hub.reload().await;
+    assert!(report.crls_reloaded, "{report:?}");
+    assert_eq!(report.revoked_sessions, vec!["NL-NCP".to_string()]);
+    let closed = tokio::time::timeout(
+        Duration::from_secs(5),
+        nl_client.session.connection().closed(),
+    )
+    .await
+    .expect("the revoked session must be closed");
+    match closed {
+        quinn::ConnectionError::ApplicationClosed(c) => {
+            assert_eq!(
+                u64::from(c.error_code),
+                u64::from(cordon_common::wire::ErrorCode::Revoked.as_u16())
+            )
+        }
+        other => panic!("unexpected close: {other}"),
+    }
+    // BE-NCP is still served.
+    be_client.session.ping(9).await.unwrap();
+    // And NL-NCP cannot come back.
+    assert!(connect_raw(&pki, &nl, hub.addr()).await.is_err());
+}
+
+#[tokio::test]
+async fn openssl_made_ca_and_node_certificate_work() {
+    let pki = Pki::new().unwrap();
+    let dir = pki.path().join("openssl");
+    std::fs::create_dir_all(&dir).unwrap();
+    let sh = |args: &str| {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    sh("openssl genpkey -algorithm ed25519 -out ca.key");
+    sh("openssl req -x509 -new -key ca.key -subj '/O=OpenSSL Test CA/CN=OpenSSL Root' -days 30 \
+        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -out ca.crt");
+    sh("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out node.key");
+    sh("openssl req -new -key node.key -subj '/C=NL/O=Dutch Customs/OU=member/CN=NL-NCP' -out node.csr");
+    sh("printf 'subjectAltName=URI:cordon://node/NL-NCP\\nextendedKeyUsage=clientAuth\\nkeyUsage=critical,digitalSignature\\n' > node.ext");
+    sh("openssl x509 -req -in node.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 -extfile node.ext -out node.crt");
+    // The hub trusts both roots (a federation migrating CAs); the node trusts ours for the hub.
+    let both = dir.join("roots.pem");
+    let mut pem = std::fs::read_to_string(pki.root_path()).unwrap();
+    pem.push_str(&std::fs::read_to_string(dir.join("ca.crt")).unwrap());
+    std::fs::write(&both, pem).unwrap();
+    let run = pki.path().join("hub-openssl");
+    let cfg_path =
+        cordon_testbed::write_hub_config(&pki, &run, COSMO_2, "", "127.0.0.1:0").unwrap();
+    let text = std::fs::read_to_string(&cfg_path).unwrap().replace(
+        &format!("root = \"{}\"", pki.root_path().display()),
+        &format!("root = \"{}\"", both.display()),
+    );
+    // The OpenSSL CA has no CRL: no CRL files, so no revocation status is required.
+    let text = text.replace(
+        &format!("crls = [\"{}\"]", pki.crl_path().display()),
+        "crls = []",
+    );
+    std::fs::write(&cfg_path, text).unwrap();
+    let cfg = cordon_hub::config::HubConfig::load(&cfg_path).unwrap();
+    let hub = cordon_hub::server::RunningHub::start(cfg).await.unwrap();
+
+    let creds = cordon_testbed::NodeCreds {
+        identity: cordon_common::identity::NodeIdentity::from_der(
+            &cordon_common::pki::read_pem_certs(&dir.join("node.crt")).unwrap()[0],
+        )
+        .unwrap(),
+        cert_path: dir.join("node.crt"),
+        key_path: dir.join("node.key"),
+        cert_der: cordon_common::pki::read_pem_certs(&dir.join("node.crt")).unwrap()[0].to_vec(),
+        serial: vec![],
+    };
+    assert_eq!(creds.identity.public_key.algorithm, KeyAlgorithm::EcdsaP256);
+    let mut nl = TestClient::connect(&pki, &creds, hub.addr, true)
+        .await
+        .unwrap();
+    assert_eq!(nl.session.welcome().node_id.as_str(), "NL-NCP");
+    // It can publish a signed alert with its OpenSSL-made key.
+    let (_, ack) = nl
+        .send(
+            cordon_common::msg::MessageKind::Alert,
+            "cosmo-2",
+            &["op/cosmo-2/alerts"],
+            cordon_common::msg::Priority::Routine,
+            b"x",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        ack.outcome,
+        cordon_common::wire::PublishOutcome::Stored,
+        "{}",
+        ack.reason
+    );
+}

@@ -1,0 +1,318 @@
+//! The publish path over real QUIC: policy refusals, a sender that is not the TLS peer,
+//! forged signatures, expired messages and duplicates each get their outcome and reason,
+//! are audited, and the hub keeps serving everyone.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use cordon_common::ids::Role;
+use cordon_common::msg::{MessageKind, Priority};
+use cordon_common::wire::PublishOutcome;
+use cordon_testbed::{policy::COSMO_2, Pki, TestClient, TestHub};
+
+struct Fed {
+    pki: Pki,
+    hub: TestHub,
+}
+
+async fn fed() -> Fed {
+    let pki = Pki::new().unwrap();
+    let hub = TestHub::start(&pki, &pki.path().join("hub-run"), COSMO_2, "")
+        .await
+        .unwrap();
+    Fed { pki, hub }
+}
+
+async fn client(f: &Fed, id: &str, role: Role) -> TestClient {
+    let creds = f.pki.node(id, role).unwrap();
+    TestClient::connect(&f.pki, &creds, f.hub.addr(), true)
+        .await
+        .unwrap()
+}
+
+/// Audit records of a type, read from the log once the writer has synced.
+async fn audit_lines(f: &Fed, needle: &str) -> Vec<String> {
+    let path = f.hub.hub.state().config.audit_path();
+    for _ in 0..50 {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let lines: Vec<String> = text
+            .lines()
+            .filter(|l| l.contains(needle))
+            .map(str::to_owned)
+            .collect();
+        if !lines.is_empty() {
+            return lines;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    vec![]
+}
+
+#[tokio::test]
+async fn a_participant_publishes_and_a_reader_receives_and_opens() {
+    let f = fed().await;
+    let mut nl = client(&f, "NL-NCP", Role::Member).await;
+    let mut be = client(&f, "BE-NCP", Role::Member).await;
+    let (h, ack) = be
+        .send(
+            MessageKind::Alert,
+            "cosmo-2",
+            &["op/cosmo-2/alerts"],
+            Priority::Routine,
+            b"body",
+        )
+        .await
+        .unwrap();
+    assert_eq!(ack.outcome, PublishOutcome::Stored, "{}", ack.reason);
+    assert_eq!(ack.id, h.id);
+    let d = nl
+        .next_delivery(Duration::from_secs(5))
+        .await
+        .unwrap()
+        .expect("NL-NCP receives the alert");
+    assert_eq!(d.channel.as_str(), "op/cosmo-2/alerts");
+    let (hdr, body) = nl.open(&d.envelope).unwrap();
+    assert_eq!(hdr.id, h.id);
+    assert_eq!(body, b"body");
+    assert!(!audit_lines(&f, "\"published\"").await.is_empty());
+}
+
+#[tokio::test]
+async fn non_participant_may_neither_read_nor_publish() {
+    let f = fed().await;
+    let creds = f.pki.node("XX-NCP", Role::Member).unwrap();
+    let mut xx = TestClient::connect(&f.pki, &creds, f.hub.addr(), false)
+        .await
+        .unwrap();
+    assert!(
+        xx.session.welcome().grants.is_empty(),
+        "XX-NCP is granted nothing"
+    );
+    let sub = xx
+        .subscribe(vec!["op/cosmo-2/alerts".parse().unwrap()])
+        .await
+        .unwrap();
+    assert_eq!(sub.refused.len(), 1, "{sub:?}");
+    assert_eq!(sub.channels, vec!["node/XX-NCP".parse().unwrap()]);
+    let (_, ack) = xx
+        .send(
+            MessageKind::Alert,
+            "cosmo-2",
+            &["op/cosmo-2/alerts"],
+            Priority::Routine,
+            b"x",
+        )
+        .await
+        .unwrap();
+    assert_eq!(ack.outcome, PublishOutcome::Denied);
+    assert!(ack.reason.contains("XX-NCP"), "{}", ack.reason);
+    assert!(!audit_lines(&f, "\"read-refused\"").await.is_empty());
+    assert!(audit_lines(&f, "\"publish-refused\"")
+        .await
+        .iter()
+        .any(|l| l.contains("XX-NCP")));
+}
+
+#[tokio::test]
+async fn only_the_ocu_sends_notices() {
+    let f = fed().await;
+    let mut hu = client(&f, "HU-NCP", Role::Member).await;
+    let (_, ack) = hu
+        .send(
+            MessageKind::Notice,
+            "cosmo-2",
+            &["op/cosmo-2/notices"],
+            Priority::Flash,
+            b"n",
+        )
+        .await
+        .unwrap();
+    assert_eq!(ack.outcome, PublishOutcome::Denied);
+    assert!(ack.reason.contains("ocu"), "{}", ack.reason);
+    let mut ocu = client(&f, "OCU", Role::Ocu).await;
+    let (_, ack) = ocu
+        .send(
+            MessageKind::Notice,
+            "cosmo-2",
+            &["op/cosmo-2/notices"],
+            Priority::Flash,
+            b"n",
+        )
+        .await
+        .unwrap();
+    assert_eq!(ack.outcome, PublishOutcome::Stored, "{}", ack.reason);
+    let got = hu
+        .next_delivery(Duration::from_secs(5))
+        .await
+        .unwrap()
+        .expect("HU-NCP reads notices");
+    assert_eq!(got.channel.as_str(), "op/cosmo-2/notices");
+}
+
+#[tokio::test]
+async fn a_header_naming_another_sender_is_invalid() {
+    let f = fed().await;
+    let mut be = client(&f, "BE-NCP", Role::Member).await;
+    let nl = f.pki.node("NL-NCP", Role::Member).unwrap();
+    let to = vec!["op/cosmo-2/alerts".parse().unwrap()];
+    let mut h = be
+        .header(MessageKind::Alert, "cosmo-2", &to, Priority::Routine)
+        .unwrap();
+    // BE-NCP claims to be NL-NCP (its own fingerprint stays, so sealing works).
+    h.sender = nl.identity.node_id.clone();
+    let recips = be.recipients(&to).await.unwrap();
+    let env = be.seal(&h, b"x", &recips).unwrap();
+    let ack = be.publish(env).await.unwrap();
+    assert_eq!(ack.outcome, PublishOutcome::Invalid);
+    assert!(
+        ack.reason.contains("not the connected node"),
+        "{}",
+        ack.reason
+    );
+}
+
+#[tokio::test]
+async fn a_forged_signature_is_invalid_and_nothing_is_delivered() {
+    let f = fed().await;
+    let mut nl = client(&f, "NL-NCP", Role::Member).await;
+    let mut be = client(&f, "BE-NCP", Role::Member).await;
+    let to = vec!["op/cosmo-2/alerts".parse().unwrap()];
+    let h = be
+        .header(MessageKind::Alert, "cosmo-2", &to, Priority::Routine)
+        .unwrap();
+    let recips = be.recipients(&to).await.unwrap();
+    let mut env = be.seal(&h, b"genuine", &recips).unwrap();
+    let last = env.len() - 10;
+    env[last] ^= 0xff; // inside the signature
+    let ack = be.publish(env).await.unwrap();
+    assert_eq!(ack.outcome, PublishOutcome::Invalid);
+    assert!(ack.reason.contains("signature"), "{}", ack.reason);
+    assert!(nl
+        .next_delivery(Duration::from_millis(500))
+        .await
+        .unwrap()
+        .is_none());
+    assert!(audit_lines(&f, "\"publish-refused\"")
+        .await
+        .iter()
+        .any(|l| l.contains("signature")));
+}
+
+#[tokio::test]
+async fn an_expired_message_is_invalid() {
+    let f = fed().await;
+    let mut be = client(&f, "BE-NCP", Role::Member).await;
+    let to = vec!["op/cosmo-2/alerts".parse().unwrap()];
+    let mut h = be
+        .header(MessageKind::Alert, "cosmo-2", &to, Priority::Routine)
+        .unwrap();
+    h.created_at -= 10_000;
+    h.expires_at = h.created_at + 1;
+    let recips = be.recipients(&to).await.unwrap();
+    let env = be.seal(&h, b"x", &recips).unwrap();
+    let ack = be.publish(env).await.unwrap();
+    assert_eq!(ack.outcome, PublishOutcome::Invalid);
+    assert!(ack.reason.contains("expired"), "{}", ack.reason);
+}
+
+#[tokio::test]
+async fn a_duplicate_id_is_acknowledged_as_duplicate_and_delivered_once() {
+    let f = fed().await;
+    let mut nl = client(&f, "NL-NCP", Role::Member).await;
+    let mut be = client(&f, "BE-NCP", Role::Member).await;
+    let to = vec!["op/cosmo-2/alerts".parse().unwrap()];
+    let h = be
+        .header(MessageKind::Alert, "cosmo-2", &to, Priority::Routine)
+        .unwrap();
+    let recips = be.recipients(&to).await.unwrap();
+    let env = be.seal(&h, b"once", &recips).unwrap();
+    assert_eq!(
+        be.publish(env.clone()).await.unwrap().outcome,
+        PublishOutcome::Stored
+    );
+    assert_eq!(
+        be.publish(env).await.unwrap().outcome,
+        PublishOutcome::Duplicate
+    );
+    let got = nl.collect(2, Duration::from_secs(2)).await.unwrap();
+    assert_eq!(got.len(), 1);
+}
+
+#[tokio::test]
+async fn garbage_and_oversized_frames_cut_off_only_the_sender() {
+    let f = fed().await;
+    let mut nl = client(&f, "NL-NCP", Role::Member).await;
+    let mut be = client(&f, "BE-NCP", Role::Member).await;
+    let mut us = client(&f, "US-NCP", Role::Member).await;
+    let creds = f.pki.node("HU-NCP", Role::Member).unwrap();
+    let mut hu = TestClient::connect(&f.pki, &creds, f.hub.addr(), true)
+        .await
+        .unwrap();
+    // HU-NCP sends garbage on a publish stream.
+    hu.publisher()
+        .await
+        .unwrap()
+        .raw_send()
+        .write_all(&[0, 0, 0, 5, 1, 0x05, 0xc1, 0xc1, 0xc1])
+        .await
+        .unwrap();
+    let closed = tokio::time::timeout(Duration::from_secs(5), hu.session.connection().closed())
+        .await
+        .unwrap();
+    assert!(
+        matches!(closed, quinn::ConnectionError::ApplicationClosed(_)),
+        "{closed}"
+    );
+    // RILO-WE announces a frame far above the maximum.
+    let creds = f.pki.node("RILO-WE", Role::Rilo).unwrap();
+    let mut rilo = TestClient::connect(&f.pki, &creds, f.hub.addr(), true)
+        .await
+        .unwrap();
+    rilo.publisher()
+        .await
+        .unwrap()
+        .raw_send()
+        .write_all(&(1u32 << 30).to_be_bytes())
+        .await
+        .unwrap();
+    let closed = tokio::time::timeout(Duration::from_secs(5), rilo.session.connection().closed())
+        .await
+        .unwrap();
+    match closed {
+        quinn::ConnectionError::ApplicationClosed(c) => {
+            assert_eq!(
+                u64::from(c.error_code),
+                u64::from(cordon_common::wire::ErrorCode::FrameTooLarge.as_u16())
+            )
+        }
+        other => panic!("{other}"),
+    }
+    // The others keep publishing and receiving.
+    let (_, ack) = be
+        .send(
+            MessageKind::Alert,
+            "cosmo-2",
+            &["op/cosmo-2/alerts"],
+            Priority::Routine,
+            b"a",
+        )
+        .await
+        .unwrap();
+    assert_eq!(ack.outcome, PublishOutcome::Stored);
+    let (_, ack) = us
+        .send(
+            MessageKind::Alert,
+            "cosmo-2",
+            &["op/cosmo-2/alerts"],
+            Priority::Routine,
+            b"b",
+        )
+        .await
+        .unwrap();
+    assert_eq!(ack.outcome, PublishOutcome::Stored);
+    assert_eq!(
+        nl.collect(2, Duration::from_secs(5)).await.unwrap().len(),
+        2
+    );
+}
