@@ -152,6 +152,30 @@ fn close_reason(conn: &quinn::Connection) -> String {
         .map_or_else(|| "stream finished".to_owned(), |r| r.to_string())
 }
 
+/// Accepts the hub's delivery lanes as they appear: a lane stream becomes visible only
+/// when the hub first delivers on it (PROTOCOL.md §4).
+#[derive(Debug, Clone)]
+pub struct LaneAcceptor {
+    conn: quinn::Connection,
+    max_frame: usize,
+}
+
+impl LaneAcceptor {
+    /// Wait for the next lane. Cancel-safe: a lane not yet taken stays queued.
+    pub async fn accept(&self) -> Result<DeliveryLane, ClientError> {
+        let (send, recv) = self
+            .conn
+            .accept_bi()
+            .await
+            .map_err(|e| ClientError::Lost(e.to_string()))?;
+        Ok(DeliveryLane {
+            send,
+            recv,
+            max_frame: self.max_frame,
+        })
+    }
+}
+
 /// An established session with the hub.
 #[derive(Debug)]
 pub struct HubSession {
@@ -260,18 +284,12 @@ impl HubSession {
         })
     }
 
-    /// Wait for the hub to open the next delivery lane.
-    pub async fn accept_lane(&self) -> Result<DeliveryLane, ClientError> {
-        let (send, recv) = self
-            .conn
-            .accept_bi()
-            .await
-            .map_err(|e| ClientError::Lost(e.to_string()))?;
-        Ok(DeliveryLane {
-            send,
-            recv,
+    /// A handle that accepts delivery lanes while the session is used for other requests.
+    pub fn lane_acceptor(&self) -> LaneAcceptor {
+        LaneAcceptor {
+            conn: self.conn.clone(),
             max_frame: self.max_frame,
-        })
+        }
     }
 
     /// Close the connection.

@@ -183,17 +183,9 @@ async fn session(
             tracing::error!(reason = %ack.reason, "the hub refused this node's key bundle; nobody can encrypt to it");
         }
         let sub = s.subscribe(vec![]).await.map_err(|e| e.to_string())?;
-        let mut lanes = Vec::with_capacity(3);
-        for _ in 0..3 {
-            let lane = tokio::time::timeout(connect_timeout, s.accept_lane())
-                .await
-                .map_err(|_| "the hub opened no delivery lane in time".to_owned())?
-                .map_err(|e| e.to_string())?;
-            lanes.push(lane);
-        }
-        Ok::<_, String>((ack.accepted, sub, lanes))
+        Ok::<_, String>((ack.accepted, sub))
     };
-    let (accepted, sub, lanes) = match tokio::time::timeout(connect_timeout * 3, setup).await {
+    let (accepted, sub) = match tokio::time::timeout(connect_timeout * 3, setup).await {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => {
             s.close();
@@ -207,10 +199,9 @@ async fn session(
     for (c, why) in &sub.refused {
         tracing::warn!(channel = %c, reason = %why, "subscription refused");
     }
+    // Lanes appear when the hub first delivers on them; each gets its own task.
     let mut lane_tasks = JoinSet::new();
-    for lane in lanes {
-        lane_tasks.spawn(lane_task(shared.clone(), lane, shutdown.clone()));
-    }
+    let lanes = s.lane_acceptor();
     {
         let mut st = shared.status();
         st.state = ConnState::Connected;
@@ -269,7 +260,13 @@ async fn session(
                     Err(_) => break End::Lost { established: true, error: "the hub did not answer a ping".into() },
                 }
             }
-            r = lane_tasks.join_next() => {
+            lane = lanes.accept() => match lane {
+                Ok(lane) => {
+                    lane_tasks.spawn(lane_task(shared.clone(), lane, shutdown.clone()));
+                }
+                Err(e) => break End::Lost { established: true, error: e.to_string() },
+            },
+            r = lane_tasks.join_next(), if !lane_tasks.is_empty() => {
                 let error = match r {
                     Some(Ok(Err(e))) => e,
                     Some(Ok(Ok(()))) => "a delivery lane ended".into(),
