@@ -5,6 +5,8 @@
 #![forbid(unsafe_code)]
 
 pub mod client;
+pub mod demo;
+pub mod federation;
 pub mod pki;
 pub mod policy;
 
