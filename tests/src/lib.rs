@@ -9,6 +9,7 @@ pub mod demo;
 pub mod federation;
 pub mod pki;
 pub mod policy;
+pub mod process;
 
 pub use client::TestClient;
 pub use pki::{NodeCreds, Pki};
@@ -66,6 +67,27 @@ impl TestHub {
         let hub = RunningHub::start(config)
             .await
             .context("starting the test hub")?;
+        Ok(Self {
+            hub,
+            config_path,
+            policy_path,
+        })
+    }
+
+    /// Stop the hub gracefully and start it again on the same address, data and files.
+    pub async fn restart(self) -> Result<Self> {
+        let addr = self.addr();
+        let Self {
+            hub,
+            config_path,
+            policy_path,
+        } = self;
+        hub.shutdown().await;
+        let mut config = HubConfig::load(&config_path)?;
+        config.listen = addr;
+        let hub = RunningHub::start(config)
+            .await
+            .context("restarting the test hub")?;
         Ok(Self {
             hub,
             config_path,

@@ -1,0 +1,331 @@
+//! The node daemon as a separate process, the way a member administration runs it:
+//! killed with SIGKILL with messages in its outbox, a hub restart under it, and the
+//! officers' command line against it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use cordon_common::ids::Role;
+use cordon_node::api_client::{ApiClient, CallError};
+use cordon_node::{NodeConfig, RunningNode};
+use cordon_testbed::federation::write_node_config;
+use cordon_testbed::process::{binary, ChildGuard};
+use cordon_testbed::{policy::COSMO_2, Pki, TestHub};
+use serde_json::{json, Value};
+
+fn node_bin() -> PathBuf {
+    binary("cordon-node", "cordon-node").unwrap()
+}
+
+/// Start `cordon-node run` for `cfg` and wait until it is connected to the hub.
+async fn spawn_node(cfg: &Path) -> (ChildGuard, ApiClient) {
+    let child =
+        ChildGuard::spawn(&node_bin(), &["run", "--config", cfg.to_str().unwrap()]).unwrap();
+    let data = cfg.parent().unwrap().join("data");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        // api.addr is rewritten at each start; a stale one from a killed run fails to answer.
+        if let Ok(api) = ApiClient::from_data_dir(&data) {
+            if let Ok(st) = api.get::<Value>("/v1/status").await {
+                if st["connection"] == "connected" {
+                    return (child, api);
+                }
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "node {} did not connect",
+            cfg.display()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn in_process_node(pki: &Pki, hub: &TestHub, id: &str) -> RunningNode {
+    let creds = pki.node(id, Role::Member).unwrap();
+    let cfg =
+        write_node_config(pki, &creds, hub.addr(), &pki.path().join("nodes").join(id)).unwrap();
+    let node = RunningNode::start(NodeConfig::load(&cfg).unwrap())
+        .await
+        .unwrap();
+    assert!(node.wait_connected(Duration::from_secs(15)).await);
+    node
+}
+
+fn alert(n: usize) -> Value {
+    json!({
+        "kind": "alert",
+        "to": ["op/cosmo-2/alerts"],
+        "body": {
+            "title": format!("Alert {n}"),
+            "summary": "Reefer containers with an unusual routing.",
+            "action": "monitor",
+            "containers": ["CSQU3054383"],
+            "grading": {"source": "B", "information": 2}
+        }
+    })
+}
+
+/// The ids in `node`'s inbox, asserting that none appears twice.
+async fn inbox_ids(api: &ApiClient) -> HashSet<String> {
+    let page: Value = api.get("/v1/inbox?limit=1000").await.unwrap();
+    let items = page["items"].as_array().unwrap();
+    let ids: Vec<String> = items
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect();
+    let unique: HashSet<String> = ids.iter().cloned().collect();
+    assert_eq!(unique.len(), ids.len(), "a message shown twice: {ids:?}");
+    unique
+}
+
+/// Wait until every id in `want` is in `api`'s inbox (each once).
+async fn wait_inbox(api: &ApiClient, want: &HashSet<String>, who: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = inbox_ids(api).await;
+        if want.is_subset(&got) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{who} is missing {} of {} messages",
+            want.difference(&got).count(),
+            want.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_with_messages_in_its_outbox_delivers_each_exactly_once_after_restart() {
+    let pki = Pki::new().unwrap();
+    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "")
+        .await
+        .unwrap();
+    let be = in_process_node(&pki, &hub, "BE-NCP").await;
+    let nl = in_process_node(&pki, &hub, "NL-NCP").await;
+    let rilo = pki.node("RILO-WE", Role::Rilo).unwrap();
+    let cfg =
+        write_node_config(&pki, &rilo, hub.addr(), &pki.path().join("nodes/RILO-WE")).unwrap();
+    let (mut child, api) = spawn_node(&cfg).await;
+
+    // Queue 40 alerts and kill the daemon at once: some are drafts, some sealed, some
+    // published without an ack, some stored.
+    let mut sent = HashSet::new();
+    for n in 0..40 {
+        let accepted: Value = api.post("/v1/messages", &alert(n)).await.unwrap();
+        sent.insert(accepted["id"].as_str().unwrap().to_owned());
+    }
+    let list: Value = api.get("/v1/sent?limit=100").await.unwrap();
+    child.kill().unwrap();
+    let unsettled = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["state"] != "stored")
+        .count();
+    eprintln!("killed with {unsettled} of 40 messages not yet acknowledged by the hub");
+    let (c, api) = spawn_node(&cfg).await;
+    child = c;
+
+    // Every alert reaches both readers exactly once.
+    wait_inbox(&be.api_client(), &sent, "BE-NCP").await;
+    wait_inbox(&nl.api_client(), &sent, "NL-NCP").await;
+    assert_eq!(inbox_ids(&be.api_client()).await.len(), 40);
+    assert_eq!(inbox_ids(&nl.api_client()).await.len(), 40);
+    // And the sender knows each is stored.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let list: Value = api.get("/v1/sent?limit=100").await.unwrap();
+        let stored = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["state"] == "stored")
+            .count();
+        if stored == 40 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {stored} of 40 stored"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(child);
+    be.shutdown().await;
+    nl.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hub_restarts_and_nodes_reconnect_by_themselves_and_catch_up() {
+    let pki = Pki::new().unwrap();
+    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "")
+        .await
+        .unwrap();
+    let be = in_process_node(&pki, &hub, "BE-NCP").await;
+    let nl_creds = pki.node("NL-NCP", Role::Member).unwrap();
+    let cfg = write_node_config(
+        &pki,
+        &nl_creds,
+        hub.addr(),
+        &pki.path().join("nodes/NL-NCP"),
+    )
+    .unwrap();
+    let (_nl_child, nl_api) = spawn_node(&cfg).await;
+    let be_api = be.api_client();
+
+    let mut before = HashSet::new();
+    for n in 0..10 {
+        let a: Value = be_api.post("/v1/messages", &alert(n)).await.unwrap();
+        before.insert(a["id"].as_str().unwrap().to_owned());
+    }
+    wait_inbox(&nl_api, &before, "NL-NCP").await;
+
+    // The hub goes down; BE-NCP's officers keep sending; the hub comes back.
+    let hub = {
+        let addr = hub.addr();
+        let restarted = hub.restart();
+        let mut during = HashSet::new();
+        for n in 10..20 {
+            let a: Value = be_api.post("/v1/messages", &alert(n)).await.unwrap();
+            during.insert(a["id"].as_str().unwrap().to_owned());
+        }
+        let hub = restarted.await.unwrap();
+        assert_eq!(hub.addr(), addr);
+        // Nobody is told to reconnect: both nodes find the hub again by themselves.
+        let mut all = before.clone();
+        all.extend(during);
+        wait_inbox(&nl_api, &all, "NL-NCP").await;
+        assert_eq!(
+            inbox_ids(&nl_api).await.len(),
+            20,
+            "nothing lost, nothing twice"
+        );
+        hub
+    };
+    let st: Value = nl_api.get("/v1/status").await.unwrap();
+    assert!(
+        st["sessions"].as_u64().unwrap() >= 2,
+        "NL-NCP reconnected: {st}"
+    );
+    be.shutdown().await;
+    hub.hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_validates_prints_json_and_the_api_refuses_a_wrong_token() {
+    let pki = Pki::new().unwrap();
+    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "")
+        .await
+        .unwrap();
+    let creds = pki.node("BE-NCP", Role::Member).unwrap();
+    let cfg =
+        write_node_config(&pki, &creds, hub.addr(), &pki.path().join("nodes/BE-NCP")).unwrap();
+    let (_child, api) = spawn_node(&cfg).await;
+    let cli = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--config", cfg.to_str().unwrap()]);
+        std::process::Command::new(node_bin())
+            .args(&all)
+            .output()
+            .unwrap()
+    };
+
+    // A container number with a wrong check digit: exit 2, the field and the digit named.
+    let out = cli(&[
+        "send",
+        "alert",
+        "--to",
+        "op/cosmo-2/alerts",
+        "--title",
+        "t",
+        "--summary",
+        "s",
+        "--action",
+        "monitor",
+        "--container",
+        "CSQU3054384",
+        "--source-grade",
+        "B",
+        "--info-grade",
+        "2",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("containers") && err.contains("expected 3"),
+        "{err}"
+    );
+
+    // An unknown channel form: exit 2, names the destination.
+    let out = cli(&[
+        "send", "notice", "--to", "nowhere", "--title", "t", "--text", "x",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("to"));
+
+    // A valid alert goes through; --json output parses and carries the id.
+    let out = cli(&[
+        "send",
+        "alert",
+        "--json",
+        "--to",
+        "op/cosmo-2/alerts",
+        "--title",
+        "Reefers",
+        "--summary",
+        "Unusual route",
+        "--action",
+        "monitor",
+        "--container",
+        "CSQU3054383",
+        "--source-grade",
+        "B",
+        "--info-grade",
+        "2",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sent: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sent["kind"], "alert");
+    for cmd in [
+        &["status", "--json"][..],
+        &["channels", "--json"],
+        &["inbox", "--json"],
+    ] {
+        let out = cli(cmd);
+        assert!(out.status.success(), "{cmd:?}");
+        let v: Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+        assert!(v.is_object() || v.is_array(), "{cmd:?}");
+    }
+    let status: Value = serde_json::from_slice(&cli(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(status["node_id"], "BE-NCP");
+
+    // A wrong token: 401 from the API, exit 6 from the CLI.
+    let wrong = ApiClient::new(api.addr(), "not-the-token".into());
+    match wrong.get::<Value>("/v1/status").await {
+        Err(CallError::Api { status, .. }) => assert_eq!(status, 401),
+        other => panic!("expected 401, got {other:?}"),
+    }
+    let token = cfg.parent().unwrap().join("data/api.token");
+    let real = std::fs::read(&token).unwrap();
+    std::fs::write(&token, b"forged-token").unwrap();
+    let out = cli(&["status"]);
+    std::fs::write(&token, real).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    hub.hub.shutdown().await;
+}
