@@ -226,3 +226,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// A small named value.
     fn meta_value(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
 }
+
+#[cfg(test)]
+mod tests;

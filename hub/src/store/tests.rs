@@ -1,0 +1,246 @@
+//! The redb store and the group committer, on real files.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use cordon_common::ids::{ChannelName, MessageId, NodeId, OperationName};
+use cordon_common::msg::{MessageKind, Priority};
+
+use super::*;
+
+fn open() -> (tempfile::TempDir, RedbStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = RedbStore::open(&dir.path().join("hub.redb"), 0).unwrap();
+    (dir, store)
+}
+
+fn ch(s: &str) -> ChannelName {
+    s.parse().unwrap()
+}
+
+fn msg(op: &str, to: &[&str], priority: Priority, created_at: u64) -> NewMessage {
+    let id = MessageId::new_v7();
+    let to: Vec<ChannelName> = to.iter().map(|c| ch(c)).collect();
+    NewMessage {
+        meta: MessageMeta {
+            id,
+            kind: MessageKind::Alert,
+            operation: op.parse().unwrap(),
+            sender: "BE-NCP".parse().unwrap(),
+            to: to.clone(),
+            priority,
+            created_at,
+            expires_at: created_at + 1000,
+            in_reply_to: None,
+            size: 3,
+        },
+        envelope: id.as_bytes().to_vec(),
+        deliver_on: to,
+    }
+}
+
+#[test]
+fn a_batch_appends_in_order_per_channel_and_lane_and_drops_duplicates() {
+    let (_d, s) = open();
+    let a = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 1);
+    let b = msg(
+        "cosmo-2",
+        &["op/cosmo-2/alerts", "node/HU-NCP"],
+        Priority::Routine,
+        2,
+    );
+    let f = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Flash, 3);
+    let out = s
+        .commit_batch(&[a.clone(), b.clone(), a.clone(), f.clone()], &[])
+        .unwrap();
+    assert_eq!(
+        out[0],
+        CommitOutcome::Stored {
+            entries: vec![(ch("op/cosmo-2/alerts"), Lane::Routine, 1)]
+        }
+    );
+    assert_eq!(
+        out[1],
+        CommitOutcome::Stored {
+            entries: vec![
+                (ch("op/cosmo-2/alerts"), Lane::Routine, 2),
+                (ch("node/HU-NCP"), Lane::Routine, 1)
+            ]
+        }
+    );
+    assert_eq!(
+        out[2],
+        CommitOutcome::Duplicate,
+        "same id twice in one batch"
+    );
+    assert_eq!(
+        out[3],
+        CommitOutcome::Stored {
+            entries: vec![(ch("op/cosmo-2/alerts"), Lane::Flash, 1)]
+        }
+    );
+    // A later batch: still a duplicate, and the log continues after the head.
+    let c = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 4);
+    let out = s.commit_batch(&[b.clone(), c.clone()], &[]).unwrap();
+    assert_eq!(out[0], CommitOutcome::Duplicate);
+    assert_eq!(
+        out[1],
+        CommitOutcome::Stored {
+            entries: vec![(ch("op/cosmo-2/alerts"), Lane::Routine, 3)]
+        }
+    );
+    let log = s
+        .read_log(&ch("op/cosmo-2/alerts"), Lane::Routine, 0, 10)
+        .unwrap();
+    let ids: Vec<MessageId> = log.iter().map(|e| e.id).collect();
+    assert_eq!(ids, vec![a.meta.id, b.meta.id, c.meta.id]);
+    assert_eq!(
+        s.read_log(&ch("op/cosmo-2/alerts"), Lane::Routine, 1, 1)
+            .unwrap()[0]
+            .id,
+        b.meta.id
+    );
+    assert_eq!(
+        s.log_head(&ch("op/cosmo-2/alerts"), Lane::Routine).unwrap(),
+        3
+    );
+    assert_eq!(s.envelope(&b.meta.id).unwrap().unwrap(), b.envelope);
+    assert_eq!(s.meta(&b.meta.id).unwrap().unwrap(), b.meta);
+}
+
+#[test]
+fn cursors_only_move_forward_and_survive_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hub.redb");
+    let node: NodeId = "NL-NCP".parse().unwrap();
+    let c = ch("op/cosmo-2/alerts");
+    {
+        let s = RedbStore::open(&path, 0).unwrap();
+        s.commit_batch(&[], &[(node.clone(), c.clone(), Lane::Urgent, 7)])
+            .unwrap();
+        s.commit_batch(&[], &[(node.clone(), c.clone(), Lane::Urgent, 5)])
+            .unwrap();
+        assert_eq!(s.cursor(&node, &c, Lane::Urgent).unwrap(), 7);
+        assert_eq!(s.cursor(&node, &c, Lane::Routine).unwrap(), 0);
+    }
+    let s = RedbStore::open(&path, 0).unwrap();
+    assert_eq!(s.cursor(&node, &c, Lane::Urgent).unwrap(), 7);
+}
+
+#[test]
+fn purging_an_operation_removes_content_but_a_replay_stays_a_duplicate() {
+    let (_d, s) = open();
+    let old = msg("cosmo-1", &["op/cosmo-1/alerts"], Priority::Routine, 100);
+    let new = msg("cosmo-1", &["op/cosmo-1/alerts"], Priority::Routine, 500);
+    let other = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 100);
+    s.commit_batch(&[old.clone(), new.clone(), other.clone()], &[])
+        .unwrap();
+    let op: OperationName = "cosmo-1".parse().unwrap();
+    assert_eq!(s.purge_operation(&op, 200).unwrap(), 1);
+    assert!(s.envelope(&old.meta.id).unwrap().is_none());
+    assert!(s.meta(&old.meta.id).unwrap().is_none());
+    assert!(s.contains(&old.meta.id).unwrap(), "the id stays known");
+    assert_eq!(
+        s.commit_batch(&[old.clone()], &[]).unwrap()[0],
+        CommitOutcome::Duplicate
+    );
+    let log = s
+        .read_log(&ch("op/cosmo-1/alerts"), Lane::Routine, 0, 10)
+        .unwrap();
+    assert_eq!(
+        log.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![new.meta.id]
+    );
+    assert!(
+        s.envelope(&other.meta.id).unwrap().is_some(),
+        "other operations untouched"
+    );
+    assert_eq!(s.purge_operation(&op, 200).unwrap(), 0);
+}
+
+#[test]
+fn nodes_and_named_values_round_trip() {
+    let (_d, s) = open();
+    let rec = NodeRecord {
+        node_id: "BE-NCP".parse().unwrap(),
+        cert_der: vec![1, 2, 3],
+        bundle: Some(vec![4, 5]),
+        first_seen_ms: 1,
+        last_seen_ms: 2,
+    };
+    s.put_node(&rec).unwrap();
+    assert_eq!(s.nodes().unwrap(), vec![rec]);
+    assert_eq!(s.meta_value("audit_head").unwrap(), None);
+    s.set_meta_value("audit_head", b"3 abc").unwrap();
+    assert_eq!(s.meta_value("audit_head").unwrap().unwrap(), b"3 abc");
+}
+
+#[test]
+fn a_full_store_refuses_messages_with_quota_exceeded() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = RedbStore::open(&dir.path().join("hub.redb"), 1).unwrap();
+    let err = s.commit_batch(
+        &[msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 1)],
+        &[],
+    );
+    assert!(
+        matches!(err, Err(StoreError::QuotaExceeded { quota: 1, .. })),
+        "{err:?}"
+    );
+    // Cursor moves still go through: delivery must not stop when the store is full.
+    s.commit_batch(
+        &[],
+        &[(
+            "NL-NCP".parse().unwrap(),
+            ch("op/cosmo-2/alerts"),
+            Lane::Flash,
+            1,
+        )],
+    )
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_committer_groups_concurrent_publishes_into_few_transactions() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(RedbStore::open(&dir.path().join("hub.redb"), 0).unwrap());
+    let commits = Arc::new(AtomicUsize::new(0));
+    let seen = commits.clone();
+    let observer: CommitObserver = Arc::new(move |_, _| {
+        seen.fetch_add(1, Ordering::Relaxed);
+    });
+    let (committer, thread) = GroupCommitter::start(
+        store.clone(),
+        CommitConfig {
+            max_batch: 512,
+            queue_depth: 1024,
+        },
+        Some(observer),
+    );
+    // Queue 500 in order without waiting, then wait for all.
+    let mut pending = Vec::new();
+    let mut ids = Vec::new();
+    for i in 0..500 {
+        let m = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, i);
+        ids.push(m.meta.id);
+        pending.push(committer.enqueue(m).await.unwrap());
+    }
+    for p in pending {
+        assert!(matches!(
+            p.durable().await.unwrap(),
+            CommitOutcome::Stored { .. }
+        ));
+    }
+    let n = commits.load(Ordering::Relaxed);
+    assert!(n < 250, "500 queued messages took {n} transactions");
+    let log = store
+        .read_log(&ch("op/cosmo-2/alerts"), Lane::Routine, 0, 1000)
+        .unwrap();
+    assert_eq!(
+        log.iter().map(|e| e.id).collect::<Vec<_>>(),
+        ids,
+        "stored in queue order"
+    );
+    drop(committer);
+    thread.join().unwrap();
+}
