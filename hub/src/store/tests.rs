@@ -141,7 +141,7 @@ fn purging_an_operation_removes_content_but_a_replay_stays_a_duplicate() {
     assert!(s.meta(&old.meta.id).unwrap().is_none());
     assert!(s.contains(&old.meta.id).unwrap(), "the id stays known");
     assert_eq!(
-        s.commit_batch(&[old.clone()], &[]).unwrap()[0],
+        s.commit_batch(std::slice::from_ref(&old), &[]).unwrap()[0],
         CommitOutcome::Duplicate
     );
     let log = s
