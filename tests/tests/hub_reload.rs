@@ -1,0 +1,93 @@
+//! Policy reloads without a restart: a bad file is refused with file and line and the old
+//! policy stays in force; a changed file is picked up by the watcher, the sessions whose
+//! grants changed are closed (to reconnect under the new policy), the others stay up.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use cordon_common::ids::Role;
+use cordon_common::msg::{MessageKind, Priority};
+use cordon_common::wire::PublishOutcome;
+use cordon_testbed::client::connect_raw;
+use cordon_testbed::{policy::COSMO_2, Pki, TestClient, TestHub};
+
+#[tokio::test]
+async fn a_bad_policy_is_refused_with_its_line_and_the_old_one_stays() {
+    let pki = Pki::new().unwrap();
+    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "")
+        .await
+        .unwrap();
+    let be = pki.node("BE-NCP", Role::Member).unwrap();
+    let mut be = TestClient::connect(&pki, &be, hub.addr(), true)
+        .await
+        .unwrap();
+    let bad = format!("{COSMO_2}\n[[operation]]\nname = 42\n");
+    let line = bad.lines().position(|l| l == "name = 42").unwrap() + 1;
+    std::fs::write(&hub.policy_path, &bad).unwrap();
+    let report = hub.hub.reload().await;
+    assert!(!report.policy_reloaded);
+    let err = report.policy_error.expect("refused");
+    assert!(
+        err.contains(&format!("policy.toml:{line}:")),
+        "names file and line: {err}"
+    );
+    // The old policy is in force and the session is untouched.
+    be.session.ping(1).await.unwrap();
+    let (_, ack) = be
+        .send(
+            MessageKind::Alert,
+            "cosmo-2",
+            &["op/cosmo-2/alerts"],
+            Priority::Routine,
+            b"x",
+        )
+        .await
+        .unwrap();
+    assert_eq!(ack.outcome, PublishOutcome::Stored);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let audit = std::fs::read_to_string(hub.hub.state().config.audit_path()).unwrap();
+    assert!(
+        audit
+            .lines()
+            .any(|l| l.contains("policy") && l.contains("refused")),
+        "audited"
+    );
+}
+
+#[tokio::test]
+async fn a_changed_policy_file_is_reloaded_and_only_affected_sessions_are_closed() {
+    let pki = Pki::new().unwrap();
+    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "")
+        .await
+        .unwrap();
+    let nl_creds = pki.node("NL-NCP", Role::Member).unwrap();
+    let nl = TestClient::connect(&pki, &nl_creds, hub.addr(), true)
+        .await
+        .unwrap();
+    let be = pki.node("BE-NCP", Role::Member).unwrap();
+    let mut be = TestClient::connect(&pki, &be, hub.addr(), true)
+        .await
+        .unwrap();
+    // NL leaves the operation: its country is no longer a participant.
+    let without_nl = COSMO_2.replace(
+        r#"countries = ["BE", "HU", "NL", "US"]"#,
+        r#"countries = ["BE", "HU", "US"]"#,
+    );
+    assert_ne!(without_nl, COSMO_2, "the test policy names NL");
+    std::fs::write(&hub.policy_path, without_nl).unwrap();
+    // The watcher polls every 2 s.
+    tokio::time::timeout(Duration::from_secs(10), nl.session.connection().closed())
+        .await
+        .expect("NL-NCP's session is closed once the policy changes");
+    be.session.ping(2).await.unwrap();
+    let again = connect_raw(&pki, &nl_creds, hub.addr()).await.unwrap();
+    assert!(
+        again
+            .welcome()
+            .grants
+            .iter()
+            .all(|g| !g.read && g.publish.is_empty()),
+        "no grant any more"
+    );
+}
