@@ -105,7 +105,9 @@ pub struct Limits {
     pub stream_window: u32,
     /// Flow-control window per connection, bytes. Default 8 MiB.
     pub connection_window: u32,
-    /// Unacknowledged deliveries per lane before the hub pauses a node. Default 256.
+    /// Unacknowledged deliveries per lane before the hub pauses a node. Default 1024:
+    /// larger than a node's receive batch (256), so the hub keeps sending while the node
+    /// commits (a window equal to the batch halves catch-up speed; docs/PERFORMANCE.md).
     pub delivery_window: usize,
     /// How long a paused node may go without acknowledging before it is disconnected,
     /// ms. Default 60 000.
@@ -134,7 +136,7 @@ impl Default for Limits {
             max_streams: 16,
             stream_window: 4 * 1024 * 1024,
             connection_window: 8 * 1024 * 1024,
-            delivery_window: 256,
+            delivery_window: 1024,
             stall_timeout_ms: 60_000,
             publish_inflight: 64,
             commit_max_batch: 512,

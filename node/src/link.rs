@@ -348,10 +348,30 @@ async fn lane_task(
                 receipt_lifetime_ms: s.config.limits.receipt_lifetime_hours * 3_600_000,
             };
             let now = now_ms();
-            let items = batch
-                .iter()
-                .map(|d| r.process(&d.channel, d.seq, &d.envelope, now))
-                .collect();
+            // Verify and open on every core; the results keep the delivery order.
+            let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let chunk = batch.len().div_ceil(workers).max(16);
+            let items = std::thread::scope(|scope| {
+                let handles: Vec<_> = batch
+                    .chunks(chunk)
+                    .map(|part| {
+                        let r = &r;
+                        scope.spawn(move || {
+                            part.iter()
+                                .map(|d| r.process(&d.channel, d.seq, &d.envelope, now))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join())
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(|_| crate::store::StoreError::Db("a verification thread panicked".into()))?
+            .into_iter()
+            .flatten()
+            .collect();
             s.store.commit_received(items)
         })
         .await;

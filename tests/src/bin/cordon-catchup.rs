@@ -25,6 +25,10 @@ struct Args {
     /// Messages published while the node is offline.
     #[arg(long, default_value_t = 100_000)]
     messages: usize,
+    /// The hub's `limits.delivery_window` (unacknowledged deliveries per lane); 0 keeps
+    /// the hub's default.
+    #[arg(long, default_value_t = 0)]
+    delivery_window: usize,
 }
 
 fn alert_body(n: usize) -> Result<Vec<u8>> {
@@ -42,7 +46,11 @@ fn alert_body(n: usize) -> Result<Vec<u8>> {
 async fn main() -> Result<()> {
     let args = Args::parse();
     let pki = Pki::new()?;
-    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "").await?;
+    let limits = match args.delivery_window {
+        0 => String::new(),
+        w => format!("delivery_window = {w}"),
+    };
+    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, &limits).await?;
     let nl = pki.node("NL-NCP", Role::Member)?;
     let cfg = write_node_config(&pki, &nl, hub.addr(), &pki.path().join("nodes/NL-NCP"))?;
     let node = RunningNode::start(NodeConfig::load(&cfg)?).await?;
