@@ -11,11 +11,14 @@ use std::time::Duration;
 use cordon_common::ids::ChannelName;
 use cordon_common::quic::{read_frame, write_frame};
 use cordon_common::wire::{Deliver, ErrorCode, Frame};
+use prometheus_client::metrics::gauge::Gauge;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{debug, warn, Instrument};
 
 use crate::audit::AuditEvent;
+use crate::metrics::NodeLabel;
 use crate::sessions::LaneWakers;
 use crate::state::{now_ms, HubState, Peer};
 use crate::store::{Lane, LogEntry};
@@ -42,6 +45,48 @@ impl ChannelCursor {
     }
 }
 
+/// A connected node's backlog (stored, not yet acknowledged) per lane, exported as
+/// `cordon_backlog{node}`, the sum over its lanes; 0 once its session ends.
+#[derive(Debug)]
+struct Backlog {
+    lanes: [AtomicU64; 3],
+    gauge: Gauge,
+}
+
+/// A session's lanes are gone: nothing is pending on this connection any more. (Set to
+/// 0 rather than removed: a reconnected session of the same node shares the series.)
+impl Drop for Backlog {
+    fn drop(&mut self) {
+        self.gauge.set(0);
+    }
+}
+
+impl Backlog {
+    fn set(&self, lane: Lane, value: u64) {
+        self.lanes[usize::from(lane.as_u8())].store(value, Ordering::Relaxed);
+        let total: u64 = self.lanes.iter().map(|l| l.load(Ordering::Relaxed)).sum();
+        self.gauge.set(i64::try_from(total).unwrap_or(i64::MAX));
+    }
+}
+
+/// Stored entries after each channel's acknowledged cursor (blocking pool).
+async fn backlog_of(state: &Arc<HubState>, lane: Lane, cursors: Vec<(ChannelName, u64)>) -> u64 {
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || {
+        cursors
+            .iter()
+            .map(|(c, acked)| {
+                state
+                    .store
+                    .log_head(c, lane)
+                    .map_or(0, |h| h.saturating_sub(*acked))
+            })
+            .sum()
+    })
+    .await
+    .unwrap_or(0)
+}
+
 /// Why a lane ended.
 #[derive(Debug)]
 pub enum LaneEnd {
@@ -63,6 +108,13 @@ pub async fn run_lanes(
     channels: Vec<ChannelName>,
     wakers: Arc<LaneWakers>,
 ) {
+    let label = NodeLabel {
+        node: peer.node_id().to_string(),
+    };
+    let backlog = Arc::new(Backlog {
+        lanes: Default::default(),
+        gauge: state.metrics.backlog.get_or_create(&label).clone(),
+    });
     let mut tasks = tokio::task::JoinSet::new();
     for lane in [Lane::Flash, Lane::Urgent, Lane::Routine] {
         let (send, recv) = match conn.open_bi().await {
@@ -84,6 +136,7 @@ pub async fn run_lanes(
             wakers.clone(),
             send,
             recv,
+            backlog.clone(),
         );
         tasks.spawn(
             async move {
@@ -159,6 +212,7 @@ async fn run_lane(
     wakers: Arc<LaneWakers>,
     mut send: quinn::SendStream,
     mut recv: quinn::RecvStream,
+    backlog: Arc<Backlog>,
 ) -> LaneEnd {
     let max_frame = state.config.limits.max_frame;
     let window = state.config.limits.delivery_window;
@@ -267,6 +321,11 @@ async fn run_lane(
                 last_progress = Instant::now();
             }
             window_limited = inflight >= window;
+            let cursors = chans
+                .iter()
+                .map(|c| (c.channel.clone(), c.cursor()))
+                .collect();
+            backlog.set(lane, backlog_of(&state, lane, cursors).await);
         }
         if dirty && flush_at.is_none() {
             flush_at = Some(Instant::now() + CURSOR_FLUSH);

@@ -297,6 +297,16 @@ async fn a_stalled_node_is_disconnected_and_the_others_are_served() {
     let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse().unwrap()];
     let recips = be.recipients(&to).await.unwrap();
     publish_many(&mut be, 40, Priority::Routine, &recips).await;
+    // The hub reports what NL-NCP has not acknowledged.
+    let metrics = hub.hub.state().metrics.render();
+    let backlog = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("cordon_backlog{node=\"NL-NCP\"} "))
+        .map(|v| v.trim().parse::<i64>().unwrap());
+    assert!(
+        backlog.unwrap_or(0) > 0,
+        "backlog gauge for the stalled node: {metrics}"
+    );
     let closed = tokio::time::timeout(Duration::from_secs(10), stalled.connection().closed())
         .await
         .expect("stalled node cut off");
@@ -312,5 +322,14 @@ async fn a_stalled_node_is_disconnected_and_the_others_are_served() {
     assert_eq!(
         hu.collect(40, Duration::from_secs(10)).await.unwrap().len(),
         40
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        hub.hub
+            .state()
+            .metrics
+            .render()
+            .contains("cordon_backlog{node=\"NL-NCP\"} 0\n"),
+        "a disconnected node's session backlog is 0"
     );
 }
