@@ -69,6 +69,12 @@ impl Backlog {
     }
 }
 
+/// What a lane shares with its session: the wake-ups for new messages and the backlog.
+struct LaneSignals {
+    wakers: Arc<LaneWakers>,
+    backlog: Arc<Backlog>,
+}
+
 /// Stored entries after each channel's acknowledged cursor (blocking pool).
 async fn backlog_of(state: &Arc<HubState>, lane: Lane, cursors: Vec<(ChannelName, u64)>) -> u64 {
     let state = state.clone();
@@ -133,10 +139,12 @@ pub async fn run_lanes(
             peer.clone(),
             lane,
             channels.clone(),
-            wakers.clone(),
+            LaneSignals {
+                wakers: wakers.clone(),
+                backlog: backlog.clone(),
+            },
             send,
             recv,
-            backlog.clone(),
         );
         tasks.spawn(
             async move {
@@ -209,11 +217,11 @@ async fn run_lane(
     peer: Arc<Peer>,
     lane: Lane,
     channels: Vec<ChannelName>,
-    wakers: Arc<LaneWakers>,
+    signals: LaneSignals,
     mut send: quinn::SendStream,
     mut recv: quinn::RecvStream,
-    backlog: Arc<Backlog>,
 ) -> LaneEnd {
+    let LaneSignals { wakers, backlog } = signals;
     let max_frame = state.config.limits.max_frame;
     let window = state.config.limits.delivery_window;
     let node = peer.node_id().clone();
