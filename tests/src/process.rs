@@ -24,7 +24,9 @@ pub fn binary(package: &str, bin: &str) -> Result<PathBuf> {
     if !built.iter().any(|b| b == bin) {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "-q", "-p", package, "--bin", bin])
+            // With the testbed's lib in the same build, cargo resolves shared features as
+            // `cargo test` does, so nothing is rebuilt back and forth.
+            .args(["build", "-q", "-p", package, "--bin", bin, "-p", "cordon-testbed", "--lib"])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .with_context(|| format!("building {bin}"))?;
