@@ -111,6 +111,9 @@ impl RunningHub {
             path: audit_path.display().to_string(),
             reason: e.to_string(),
         })?;
+        let torn = audit_log
+            .torn_tail_repaired()
+            .map(|(p, n)| (p.display().to_string(), n));
         let (audit, audit_task) = audit_sink::start(audit_log, store.clone(), 8192);
         let metrics = Arc::new(Metrics::new());
         let observer: CommitObserver = {
@@ -172,6 +175,12 @@ impl RunningHub {
                 version: env!("CARGO_PKG_VERSION").to_owned(),
             })
             .await;
+        if let Some((saved_to, bytes)) = torn {
+            state
+                .audit
+                .record(AuditEvent::TornTailRepaired { saved_to, bytes })
+                .await;
+        }
         background.push(tokio::spawn(listener::accept_loop(
             state.clone(),
             endpoint.clone(),

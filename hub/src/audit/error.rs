@@ -20,8 +20,9 @@ pub enum AuditError {
     /// hide the damage.
     #[error(
         "audit log {path}: the last line is not a valid audit record ({reason}); refusing to \
-         append to a damaged log. Run `cordon-hub audit verify` on it to find the damage, and \
-         move the file aside to start a new log"
+         append to a damaged log (an incomplete line from a crash is repaired by itself; this \
+         is not one). Run `cordon-hub audit verify --log {path}` to find the damage, keep the \
+         file as evidence, and restore the log from a backup (see docs/OPERATIONS.md)"
     )]
     DamagedTail {
         /// The log file.

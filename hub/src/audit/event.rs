@@ -126,4 +126,12 @@ pub enum AuditEvent {
     },
     /// The hub stopped in an orderly way.
     HubStopped,
+    /// At start, the log ended in an incomplete record (a write torn by a crash); those
+    /// bytes were moved aside and the log resumed after its last complete record.
+    TornTailRepaired {
+        /// Where the torn bytes were saved.
+        saved_to: String,
+        /// How many bytes.
+        bytes: u64,
+    },
 }

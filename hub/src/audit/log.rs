@@ -2,7 +2,7 @@
 //! durable on `sync`.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -32,6 +32,7 @@ pub struct AuditLog {
     pending_records: usize,
     max_pending: usize,
     failed: bool,
+    repaired: Option<(PathBuf, u64)>,
 }
 
 impl AuditLog {
@@ -76,7 +77,28 @@ impl AuditLog {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(io("lock")(e)),
         }
-        let len = file.metadata().map_err(io("read the size of"))?.len();
+        let mut len = file.metadata().map_err(io("read the size of"))?.len();
+        // A crash while appending leaves an incomplete last line. Nothing in it was ever
+        // durable (the head is recorded in the store only after a sync), so it is moved
+        // aside and the log resumes after its last complete record. A complete but invalid
+        // last line is damage, not a crash, and is refused below.
+        let mut repaired = None;
+        if let Some(keep) = torn_tail_start(&mut file, len).map_err(io("read"))? {
+            let saved = path.with_extension(format!("log.torn-{}", crate::state::now_ms()));
+            let torn = len - keep;
+            let mut bytes = vec![0u8; usize::try_from(torn).unwrap_or(0)];
+            file.seek(SeekFrom::Start(keep)).map_err(io("read"))?;
+            file.read_exact(&mut bytes).map_err(io("read"))?;
+            cordon_common::pki::write_public_file(&saved, &bytes)
+                .map_err(io("save the torn tail of"))?;
+            file.set_len(keep)
+                .map_err(io("truncate the torn tail of"))?;
+            file.sync_all().map_err(io("fsync"))?;
+            tracing::warn!(log = %shown, saved_to = %saved.display(), bytes = torn,
+                "audit log ended in an incomplete record (torn by a crash); moved aside");
+            repaired = Some((saved, torn));
+            len = keep;
+        }
         let head = match last_line(&mut file, len).map_err(io("read"))? {
             None => {
                 // A new (or empty) log: make its directory entry durable too.
@@ -121,7 +143,13 @@ impl AuditLog {
             pending_records: 0,
             max_pending: max_pending.max(1),
             failed: false,
+            repaired,
         })
+    }
+
+    /// If opening repaired a torn tail: where its bytes were saved, and how many.
+    pub fn torn_tail_repaired(&self) -> Option<(&Path, u64)> {
+        self.repaired.as_ref().map(|(p, n)| (p.as_path(), *n))
     }
 
     /// The log file.
@@ -248,4 +276,32 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn sync_dir(_dir: &Path) -> std::io::Result<()> {
     Ok(())
+}
+
+/// Where an incomplete last line starts (just after the last newline, or 0), if the file
+/// does not end with a newline; `None` for an empty or complete file.
+fn torn_tail_start(file: &mut File, len: u64) -> std::io::Result<Option<u64>> {
+    if len == 0 {
+        return Ok(None);
+    }
+    let mut last = [0u8; 1];
+    file.seek(SeekFrom::Start(len - 1))?;
+    file.read_exact(&mut last)?;
+    if last[0] == b'\n' {
+        return Ok(None);
+    }
+    let mut pos = len;
+    let mut buf = vec![0u8; 64 * 1024];
+    while pos > 0 {
+        let size = (buf.len() as u64).min(pos);
+        let start = pos - size;
+        let chunk = &mut buf[..usize::try_from(size).unwrap_or(0)];
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(chunk)?;
+        if let Some(i) = chunk.iter().rposition(|b| *b == b'\n') {
+            return Ok(Some(start + i as u64 + 1));
+        }
+        pos = start;
+    }
+    Ok(Some(0))
 }

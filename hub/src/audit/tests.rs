@@ -266,6 +266,34 @@ fn reopen_and_continue() {
 }
 
 #[test]
+fn open_moves_a_torn_tail_aside_and_resumes_after_the_last_complete_record() {
+    let (dir, path, head) = write_log(10);
+    let good = fs::read(&path).unwrap();
+    let partial = b"{\"seq\":11,\"at\":\"2026-".to_vec();
+    fs::write(&path, [good.clone(), partial.clone()].concat()).unwrap();
+    let mut log = AuditLog::open(&path).unwrap();
+    let (saved, bytes) = log.torn_tail_repaired().expect("repaired");
+    assert_eq!(bytes, partial.len() as u64);
+    assert_eq!(
+        fs::read(saved).unwrap(),
+        partial,
+        "the torn bytes are kept as evidence"
+    );
+    assert!(saved.starts_with(dir.path()));
+    assert_eq!(log.head(), head);
+    assert_eq!(fs::read(&path).unwrap(), good);
+    assert_eq!(log.append_at(event(11), T0 + 11).unwrap().seq, 11);
+    let head = log.sync().unwrap();
+    drop(log);
+    assert_eq!(verify_file(&path, Some(&head)).unwrap().records, 11);
+    // A log that is nothing but a torn record starts empty.
+    fs::write(&path, &partial).unwrap();
+    let log = AuditLog::open(&path).unwrap();
+    assert_eq!(log.head(), AuditHead::EMPTY);
+    assert!(log.torn_tail_repaired().is_some());
+}
+
+#[test]
 fn open_refuses_a_damaged_tail() {
     let (_dir, path, _) = write_log(10);
     let good = fs::read(&path).unwrap();
@@ -273,10 +301,6 @@ fn open_refuses_a_damaged_tail() {
     let edited = all[9].replacen("\"seq\":10", "\"seq\":11", 1);
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("garbage", [good.clone(), b"garbage\n".to_vec()].concat()),
-        (
-            "no newline",
-            [good.clone(), b"{\"seq\":11".to_vec()].concat(),
-        ),
         ("edited", {
             all[9] = edited;
             let mut t = all.join("\n").into_bytes();
