@@ -26,7 +26,17 @@ pub fn binary(package: &str, bin: &str) -> Result<PathBuf> {
         let status = Command::new(cargo)
             // With the testbed's lib in the same build, cargo resolves shared features as
             // `cargo test` does, so nothing is rebuilt back and forth.
-            .args(["build", "-q", "-p", package, "--bin", bin, "-p", "cordon-testbed", "--lib"])
+            .args([
+                "build",
+                "-q",
+                "-p",
+                package,
+                "--bin",
+                bin,
+                "-p",
+                "cordon-testbed",
+                "--lib",
+            ])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .with_context(|| format!("building {bin}"))?;
