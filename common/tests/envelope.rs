@@ -1,4 +1,12 @@
-//! Envelope: seal, verify and open for real, and every tamper refused with its own error.
+//! Envelope: seal, verify and open for real, and every tamper refused.
+//!
+//! One signature covers the header, the wrapped keys and the ciphertext (DESIGN.md: sign
+//! the exact bytes), so any edit by an outsider is `BadSignature`, whichever part it
+//! touched. The layer beneath is tested too: the same edit re-signed by the genuine sender
+//! is caught by the HPKE binding (`KeyUnwrap`) or the body's AEAD (`BodyDecrypt`). A
+//! substituted certificate (`SignerCertMismatch`), a bundle signed by another node
+//! (`BundleSignature`) and untrusted signers (`UntrustedSigner(..)`) have their own
+//! variants. docs/SECURITY.md says why one signature, not one per part.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
