@@ -88,10 +88,10 @@ impl Header {
     pub fn addressing(&self) -> Result<Addressing<'_>, EnvelopeError> {
         let invalid = |s: &str| Err(EnvelopeError::InvalidHeader(s.to_owned()));
         match self.to.as_slice() {
-            [] => invalid("no destination"),
+            [] => invalid("to: no destination"),
             [one] if one.direct_node().is_none() => Ok(Addressing::Channel(one)),
             many if many.iter().all(|c| c.direct_node().is_some()) => Ok(Addressing::Direct(many)),
-            _ => invalid("an operation channel cannot be combined with other destinations"),
+            _ => invalid("to: an operation channel cannot be combined with other destinations"),
         }
     }
 
@@ -104,35 +104,35 @@ impl Header {
                     if operation == self.operation.as_str() => {}
                 _ => {
                     return invalid(format!(
-                        "channel {c} is not in operation {}",
+                        "to: channel {c} is not in operation {}",
                         self.operation
                     ))
                 }
             },
             Addressing::Direct(list) => {
                 if list.len() > limits.max_direct {
-                    return invalid(format!("more than {} direct recipients", limits.max_direct));
+                    return invalid(format!("to: more than {} direct recipients", limits.max_direct));
                 }
                 let mut seen = std::collections::HashSet::new();
                 if !list.iter().all(|c| seen.insert(c)) {
-                    return invalid("a direct recipient is named twice".into());
+                    return invalid("to: a direct recipient is named twice".into());
                 }
                 if self.kind == MessageKind::Notice {
-                    return invalid("a notice goes to an operation channel".into());
+                    return invalid("to: a notice goes to an operation channel".into());
                 }
             }
         }
         if self.kind == MessageKind::Receipt && self.in_reply_to.is_none() {
-            return invalid("a receipt names the message it is for in in_reply_to".into());
+            return invalid("in_reply_to: a receipt names the message it is for".into());
         }
         if self.expires_at <= self.created_at {
-            return invalid("expires_at is not after created_at".into());
+            return invalid("expires_at: not after created_at".into());
         }
         if self.expires_at - self.created_at > limits.max_lifetime_ms {
-            return invalid("lifetime is longer than the maximum".into());
+            return invalid("expires_at: lifetime is longer than the maximum".into());
         }
         if self.created_at > now_ms.saturating_add(limits.max_skew_ms) {
-            return invalid("created_at is in the future".into());
+            return invalid("created_at: in the future beyond the tolerated clock skew".into());
         }
         if now_ms >= self.expires_at {
             return Err(EnvelopeError::Expired {
@@ -141,5 +141,150 @@ impl Header {
             });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    const NOW: u64 = 1_800_000_000_000;
+
+    fn header() -> Header {
+        Header {
+            version: PROTOCOL_VERSION,
+            id: MessageId::new_v7(),
+            kind: MessageKind::Alert,
+            operation: "cosmo-2".parse().unwrap(),
+            to: vec!["op/cosmo-2/alerts".parse().unwrap()],
+            sender: "BE-NCP".parse().unwrap(),
+            sender_fp: Fingerprint([7; 32]),
+            created_at: NOW,
+            expires_at: NOW + 3_600_000,
+            priority: Priority::Routine,
+            tlp: Tlp::Amber,
+            in_reply_to: None,
+        }
+    }
+
+    fn to(list: &[&str]) -> Vec<ChannelName> {
+        list.iter().map(|c| c.parse().unwrap()).collect()
+    }
+
+    fn refusal(h: &Header) -> String {
+        match h.check(NOW, &HeaderLimits::default()) {
+            Err(EnvelopeError::InvalidHeader(why)) => why,
+            other => panic!("expected InvalidHeader, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_sane_header_passes_for_a_channel_and_for_named_nodes() {
+        header().check(NOW, &HeaderLimits::default()).unwrap();
+        let mut h = header();
+        h.kind = MessageKind::Tasking;
+        h.to = to(&["node/HU-NCP", "node/NL-NCP"]);
+        h.check(NOW, &HeaderLimits::default()).unwrap();
+    }
+
+    #[test]
+    fn each_rule_is_refused_with_the_field_it_concerns() {
+        type Edit = fn(&mut Header);
+        let cases: &[(&str, Edit, &str)] = &[
+            ("empty to", |h| h.to.clear(), "to: no destination"),
+            (
+                "mixed",
+                |h| h.to = to(&["op/cosmo-2/alerts", "node/HU-NCP"]),
+                "to: an operation channel cannot be combined with other destinations",
+            ),
+            (
+                "two operation channels",
+                |h| h.to = to(&["op/cosmo-2/alerts", "op/cosmo-2/tracking"]),
+                "to: an operation channel cannot be combined with other destinations",
+            ),
+            (
+                "foreign operation",
+                |h| h.to = to(&["op/other/alerts"]),
+                "to: channel op/other/alerts is not in operation cosmo-2",
+            ),
+            (
+                "named twice",
+                |h| h.to = to(&["node/HU-NCP", "node/HU-NCP"]),
+                "to: a direct recipient is named twice",
+            ),
+            (
+                "notice to nodes",
+                |h| {
+                    h.kind = MessageKind::Notice;
+                    h.to = to(&["node/HU-NCP"]);
+                },
+                "to: a notice goes to an operation channel",
+            ),
+            (
+                "receipt without in_reply_to",
+                |h| {
+                    h.kind = MessageKind::Receipt;
+                    h.to = to(&["node/OCU"]);
+                },
+                "in_reply_to: a receipt names the message it is for",
+            ),
+            (
+                "expiry equal to creation",
+                |h| h.expires_at = h.created_at,
+                "expires_at: not after created_at",
+            ),
+            (
+                "expiry before creation",
+                |h| h.expires_at = h.created_at - 1,
+                "expires_at: not after created_at",
+            ),
+            (
+                "lifetime over 400 days",
+                |h| h.expires_at = h.created_at + 401 * 24 * 3_600_000,
+                "expires_at: lifetime is longer than the maximum",
+            ),
+            (
+                "created in the future",
+                |h| {
+                    h.created_at = NOW + 5 * 60_000 + 1;
+                    h.expires_at = h.created_at + 1000;
+                },
+                "created_at: in the future beyond the tolerated clock skew",
+            ),
+        ];
+        for (name, edit, want) in cases {
+            let mut h = header();
+            edit(&mut h);
+            assert_eq!(refusal(&h), *want, "case {name}");
+        }
+    }
+
+    #[test]
+    fn more_direct_recipients_than_the_limit_are_refused() {
+        let mut h = header();
+        h.kind = MessageKind::Tasking;
+        h.to = (0..257)
+            .map(|i| format!("node/N-{i:03}").parse().unwrap())
+            .collect();
+        assert_eq!(refusal(&h), "to: more than 256 direct recipients");
+        h.to.truncate(256);
+        h.check(NOW, &HeaderLimits::default()).unwrap();
+    }
+
+    #[test]
+    fn skew_within_tolerance_passes_and_expiry_is_its_own_error() {
+        let mut h = header();
+        h.created_at = NOW + 5 * 60_000;
+        h.expires_at = h.created_at + 1000;
+        h.check(NOW, &HeaderLimits::default()).unwrap();
+        let h = header();
+        assert_eq!(
+            h.check(h.expires_at, &HeaderLimits::default()),
+            Err(EnvelopeError::Expired {
+                expires_at: h.expires_at,
+                now: h.expires_at
+            })
+        );
     }
 }

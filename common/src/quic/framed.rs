@@ -30,6 +30,9 @@ impl StreamError {
     }
 }
 
+/// What a frame's buffer starts with before its bytes arrive.
+const INITIAL_PAYLOAD: usize = 64 * 1024;
+
 /// Read one frame. `Ok(None)` when the peer finished the stream cleanly between frames.
 /// Never buffers more than `max_frame` bytes.
 pub async fn read_frame(
@@ -44,11 +47,15 @@ pub async fn read_frame(
         Err(ReadExactError::ReadError(e)) => return Err(StreamError::Closed(e.to_string())),
     }
     let len = check_prefix(prefix, max_frame)?;
-    let mut payload = vec![0u8; len];
-    match recv.read_exact(&mut payload).await {
-        Ok(()) => {}
-        Err(ReadExactError::FinishedEarly(_)) => return Err(StreamError::Truncated),
-        Err(ReadExactError::ReadError(e)) => return Err(StreamError::Closed(e.to_string())),
+    // Grow with the bytes that actually arrive: a peer that announces a large frame and
+    // sends nothing holds at most `INITIAL_PAYLOAD` bytes, not `len`.
+    let mut payload = Vec::with_capacity(len.min(INITIAL_PAYLOAD));
+    while payload.len() < len {
+        match recv.read_chunk(len - payload.len(), true).await {
+            Ok(Some(chunk)) => payload.extend_from_slice(&chunk.bytes),
+            Ok(None) => return Err(StreamError::Truncated),
+            Err(e) => return Err(StreamError::Closed(e.to_string())),
+        }
     }
     Ok(Some(decode_payload(&payload)?))
 }
