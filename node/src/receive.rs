@@ -9,7 +9,7 @@ use cordon_common::envelope::{
     open, verify, EnvelopeError, HeaderLimits, KemKeyPair, ParsedEnvelope,
 };
 use cordon_common::identity::NodeIdentity;
-use cordon_common::ids::{ChannelName, MessageId};
+use cordon_common::ids::{ChannelName, MessageId, Role};
 use cordon_common::msg::{Limits, Message, MessageKind, ReceiptStatus};
 use cordon_common::pki::{TrustError, TrustStore};
 
@@ -37,7 +37,8 @@ pub struct Receiver<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     /// `malformed`, `misrouted`, `expired`, `forged`, `revoked-signer`,
-    /// `untrusted-signer`, `not-a-recipient`, `undecryptable`, `invalid-body`.
+    /// `untrusted-signer`, `forbidden-sender`, `not-a-recipient`, `undecryptable`,
+    /// `invalid-body`.
     pub class: &'static str,
     /// The detail.
     pub detail: String,
@@ -64,6 +65,37 @@ fn classify(e: &EnvelopeError) -> &'static str {
         EnvelopeError::UntrustedSigner(_) => "untrusted-signer",
         EnvelopeError::NotARecipient | EnvelopeError::UnknownKeyId(_) => "not-a-recipient",
         _ => "undecryptable",
+    }
+}
+
+/// The roles that may send `kind`, or `None` when every role may. The hub enforces the
+/// same rule; a recipient checks it again so that a compromised hub together with any
+/// participant's key cannot task nodes or speak for the OCU.
+pub fn allowed_senders(kind: MessageKind) -> Option<&'static [Role]> {
+    match kind {
+        MessageKind::Notice => Some(&[Role::Ocu]),
+        MessageKind::Tasking => Some(&[Role::Ocu, Role::Rilo]),
+        _ => None,
+    }
+}
+
+/// Refuse `kind` signed by `signer` unless its role may send it.
+fn check_sender_role(kind: MessageKind, signer: &NodeIdentity) -> Result<(), Refusal> {
+    match allowed_senders(kind) {
+        Some(roles) if !roles.contains(&signer.role) => Err(Refusal {
+            class: "forbidden-sender",
+            detail: format!(
+                "a {kind} may only be sent by role {}, but its signer {} has role {}",
+                roles
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                signer.node_id,
+                signer.role.as_str()
+            ),
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -163,6 +195,9 @@ impl Receiver<'_> {
             verify(parsed, self.trust, now_ms, &self.header_limits).map_err(|e| refuse(&e))?;
         let signer = verified.signer.clone();
         let h = verified.envelope.header.clone();
+        // The role comes from the signer's verified certificate, the kind from the signed
+        // header: neither can be changed by the hub.
+        check_sender_role(h.kind, &signer)?;
         if h.sender == self.me.node_id {
             return Ok((signer, Accepted::Own));
         }
@@ -252,7 +287,7 @@ pub(crate) mod tests {
     use cordon_common::envelope::{seal, Header, RecipientKey, SealRng};
     use cordon_common::identity::KeyAlgorithm;
     use cordon_common::ids::Role;
-    use cordon_common::msg::{Notice, Receipt, Timestamp};
+    use cordon_common::msg::{Notice, Receipt, Tasking, Timestamp};
     use cordon_common::pki::Validity;
     use cordon_common::testkit::{now_ms, Kit, KitNode};
 
@@ -277,6 +312,18 @@ pub(crate) mod tests {
             &from.cert_der,
             &mut SealRng::from_os().unwrap(),
         )
+        .unwrap()
+    }
+
+    fn tasking_body() -> Vec<u8> {
+        Message::Tasking(Tasking {
+            title: "Check the reefers".into(),
+            instructions: "Inspect CSQU3054383 on arrival.".into(),
+            due_by: None,
+            ack_required: true,
+            attachments: vec![],
+        })
+        .encode()
         .unwrap()
     }
 
@@ -554,5 +601,84 @@ pub(crate) mod tests {
             receiver(&w.ocu, &trust).process(&chan(NOTICES), 2, &env, now),
             Received::Ignored
         ));
+    }
+
+    #[test]
+    fn a_notice_from_a_node_other_than_the_ocu_is_refused() {
+        let w = world();
+        let rilo = w
+            .kit
+            .node("RILO-WE", Role::Rilo, KeyAlgorithm::Ed25519)
+            .unwrap();
+        let trust = w.kit.trust(&[]).unwrap();
+        let now = now_ms();
+        for (from, role) in [(&w.hu, "member"), (&rilo, "rilo")] {
+            let h = from
+                .header(MessageKind::Notice, "cosmo-2", &[NOTICES], now)
+                .unwrap();
+            let env = sealed(from, &h, &notice_body(), &[&w.be]);
+            let refused = receiver(&w.be, &trust).process(&chan(NOTICES), 4, &env, now);
+            match refused {
+                Received::Refused(rec) => {
+                    assert_eq!(
+                        rec.reason,
+                        format!(
+                            "forbidden-sender: a notice may only be sent by role ocu, \
+                             but its signer {} has role {role}",
+                            from.identity.node_id
+                        )
+                    );
+                    assert_eq!(rec.id, Some(h.id));
+                    assert_eq!(rec.sender.as_ref(), Some(&from.identity.node_id));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn tasking_is_accepted_from_the_ocu_and_a_rilo_and_refused_from_a_member() {
+        let w = world();
+        let rilo = w
+            .kit
+            .node("RILO-WE", Role::Rilo, KeyAlgorithm::Ed25519)
+            .unwrap();
+        let trust = w.kit.trust(&[]).unwrap();
+        let now = now_ms();
+        let to = "node/BE-NCP";
+        for from in [&w.ocu, &rilo] {
+            let h = from
+                .header(MessageKind::Tasking, "cosmo-2", &[to], now)
+                .unwrap();
+            let env = sealed(from, &h, &tasking_body(), &[&w.be]);
+            match receiver(&w.be, &trust).accept(&chan(to), &env, now) {
+                Ok((signer, Accepted::Message(record, _))) => {
+                    assert_eq!(signer.node_id, from.identity.node_id);
+                    assert_eq!(record.kind, MessageKind::Tasking);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        let h =
+            w.hu.header(MessageKind::Tasking, "cosmo-2", &[to], now)
+                .unwrap();
+        let env = sealed(&w.hu, &h, &tasking_body(), &[&w.be]);
+        let refusal = receiver(&w.be, &trust)
+            .accept(&chan(to), &env, now)
+            .unwrap_err();
+        assert_eq!(
+            refusal,
+            Refusal {
+                class: "forbidden-sender",
+                detail: "a tasking may only be sent by role ocu or rilo, \
+                         but its signer HU-NCP has role member"
+                    .into(),
+            }
+        );
+        // Every other kind stays open to every role.
+        for kind in MessageKind::ALL {
+            let open = !matches!(kind, MessageKind::Notice | MessageKind::Tasking);
+            assert_eq!(allowed_senders(kind).is_none(), open, "{kind}");
+        }
     }
 }

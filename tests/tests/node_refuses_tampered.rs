@@ -156,9 +156,10 @@ async fn a_tampered_envelope_is_refused_and_recorded_never_shown() {
         .unwrap()
         .unwrap();
 
-    // A genuine sender, RILO-WE, seals two alerts to BE-NCP.
-    let rilo = pki.node("RILO-WE", Role::Rilo).unwrap();
-    let rilo_key = rilo.identity_key().unwrap();
+    // A genuine sender, the OCU (the only role that may send notices), seals three
+    // notices to BE-NCP.
+    let ocu = pki.node("OCU", Role::Ocu).unwrap();
+    let ocu_key = ocu.identity_key().unwrap();
     let recipients = [RecipientKey {
         node_id: be_identity.node_id.clone(),
         public: be_public,
@@ -177,8 +178,8 @@ async fn a_tampered_envelope_is_refused_and_recorded_never_shown() {
             kind: MessageKind::Notice,
             operation: "cosmo-2".parse().unwrap(),
             to: vec![channel.clone()],
-            sender: rilo.identity.node_id.clone(),
-            sender_fp: rilo.identity.fingerprint,
+            sender: ocu.identity.node_id.clone(),
+            sender_fp: ocu.identity.fingerprint,
             created_at: now,
             expires_at: now + 3_600_000 + n,
             priority: Priority::Flash,
@@ -189,8 +190,8 @@ async fn a_tampered_envelope_is_refused_and_recorded_never_shown() {
             &header,
             &body,
             &recipients,
-            &rilo_key,
-            &rilo.cert_der,
+            &ocu_key,
+            &ocu.cert_der,
             &mut SealRng::from_os().unwrap(),
         )
         .unwrap();
@@ -254,7 +255,7 @@ async fn a_tampered_envelope_is_refused_and_recorded_never_shown() {
             .iter()
             .find(|r| r["id"] == id.to_string())
             .unwrap_or_else(|| panic!("{id} not recorded: {refusals}"));
-        assert_eq!(r["sender"], "RILO-WE");
+        assert_eq!(r["sender"], "OCU");
         r["reason"].as_str().unwrap().to_owned()
     };
     assert!(reason_of(forged_id).starts_with("forged"), "{refusals}");
