@@ -125,9 +125,10 @@ pub struct Limits {
     pub default_lifetime_hours: u64,
     /// Lifetime of receipts, hours. Default 720 (30 days).
     pub receipt_lifetime_hours: u64,
-    /// QUIC idle timeout, ms. Default 30 000.
+    /// QUIC idle timeout, ms. Default 30 000. Must be greater than 0.
     pub idle_timeout_ms: u64,
-    /// QUIC keep-alive, ms. Default 10 000.
+    /// QUIC keep-alive, ms. Default 10 000. Must be greater than 0 and less than
+    /// `idle_timeout_ms`.
     pub keep_alive_ms: u64,
     /// Largest API request body, bytes. Default 48 MiB (16 MiB of attachments written as
     /// JSON).
@@ -262,7 +263,7 @@ impl NodeConfig {
             ));
         }
         let l = &raw.limits;
-        let positive: [(&'static str, u64); 10] = [
+        let positive: [(&'static str, u64); 12] = [
             ("limits.publish_inflight", l.publish_inflight as u64),
             ("limits.receive_batch", l.receive_batch as u64),
             ("limits.reconnect_initial_ms", l.reconnect_initial_ms),
@@ -273,6 +274,8 @@ impl NodeConfig {
             ("limits.receipt_lifetime_hours", l.receipt_lifetime_hours),
             ("limits.api_max_connections", l.api_max_connections as u64),
             ("limits.api_max_list", l.api_max_list as u64),
+            ("limits.idle_timeout_ms", l.idle_timeout_ms),
+            ("limits.keep_alive_ms", l.keep_alive_ms),
         ];
         for (field, v) in positive {
             if v == 0 {
@@ -283,6 +286,16 @@ impl NodeConfig {
             return Err(invalid(
                 "limits.reconnect_max_ms",
                 "must be at least limits.reconnect_initial_ms".into(),
+            ));
+        }
+        if l.keep_alive_ms >= l.idle_timeout_ms {
+            return Err(invalid(
+                "limits.keep_alive_ms",
+                format!(
+                    "{} must be less than limits.idle_timeout_ms ({}), or an idle but healthy \
+                     connection times out between two keep-alives",
+                    l.keep_alive_ms, l.idle_timeout_ms
+                ),
             ));
         }
         if l.publish_inflight > 1024 {
@@ -432,6 +445,40 @@ listen = "127.0.0.1:0"
                 }
             ),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn keep_alive_and_idle_timeout_are_checked() {
+        let limits = |body: &str| parse(&format!("{GOOD}\n[limits]\n{body}\n"));
+        let field_of = |r: Result<NodeConfig, ConfigError>| match r {
+            Err(ConfigError::Invalid { field, .. }) => field,
+            other => panic!("expected an invalid field, got {other:?}"),
+        };
+        assert_eq!(
+            field_of(limits("idle_timeout_ms = 0")),
+            "limits.idle_timeout_ms"
+        );
+        assert_eq!(
+            field_of(limits("keep_alive_ms = 0")),
+            "limits.keep_alive_ms"
+        );
+        // Equal, and greater: the connection would time out before the next keep-alive.
+        assert_eq!(
+            field_of(limits("keep_alive_ms = 30000")),
+            "limits.keep_alive_ms"
+        );
+        let e = limits("idle_timeout_ms = 5000\nkeep_alive_ms = 8000").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/etc/cordon/node.toml: limits.keep_alive_ms: 8000 must be less than \
+             limits.idle_timeout_ms (5000), or an idle but healthy connection times out \
+             between two keep-alives"
+        );
+        let ok = limits("idle_timeout_ms = 5000\nkeep_alive_ms = 4999").unwrap();
+        assert_eq!(
+            (ok.limits.idle_timeout_ms, ok.limits.keep_alive_ms),
+            (5000, 4999)
         );
     }
 
