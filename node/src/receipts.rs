@@ -40,6 +40,7 @@ pub fn draft(
         message_id: original.id.0,
         status,
         at: Timestamp::from_millis(now_ms),
+        more: vec![],
     })
     .encode()?;
     Ok(SentRecord {

@@ -574,6 +574,7 @@ pub(crate) mod tests {
             message_id: original.0,
             status: ReceiptStatus::Read,
             at: Timestamp::from_millis(now),
+            more: vec![],
         })
         .encode()
         .unwrap();

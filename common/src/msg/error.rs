@@ -31,6 +31,9 @@ pub enum Rule {
         /// The maximum number of characters.
         max: usize,
     },
+    /// A list names the same entry twice.
+    #[error("must not name the same entry twice")]
+    Duplicate,
     /// A list has more entries than allowed.
     #[error("must have at most {max} entries")]
     TooMany {

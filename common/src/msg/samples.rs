@@ -194,6 +194,7 @@ pub(crate) fn receipt() -> Receipt {
         message_id: Uuid::from_u128(0x0193_7c6e_3a00_7000_8000_0000_0000_0004),
         status: ReceiptStatus::Acknowledged,
         at: Timestamp::from_millis(NOON + 5 * 60_000),
+        more: vec![],
     }
 }
 
