@@ -217,6 +217,7 @@ async fn session(
 
     let conn = s.connection().clone();
     let mut publisher = None;
+    let mut scan = outbox::OutboxScan::default();
     let mut ping = tokio::time::interval(Duration::from_millis(limits.ping_interval_ms));
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ping.tick().await;
@@ -230,7 +231,7 @@ async fn session(
             break End::Shutdown;
         }
         if more {
-            more = match outbox::pass(shared, &mut s, &mut publisher).await {
+            more = match outbox::pass(shared, &mut s, &mut publisher, &mut scan).await {
                 Ok(m) => m,
                 Err(OutboxError::Link(e)) => {
                     break End::Lost {

@@ -6,7 +6,13 @@
 //! `stored` and `duplicate` settle a message; `denied` and `invalid` settle it as failed
 //! with the hub's reason. A message addressed to named nodes waits while one of them has
 //! no key bundle in the directory yet; one that expires before it is sealed fails.
+//!
+//! A waiting draft does not hold up the messages queued behind it: a pass steps over
+//! it and goes on reading the outbox (in order: flash, urgent, routine, oldest first)
+//! until it has a full batch to publish, reaches the end, or has read its budget of
+//! [`SCAN_PAGES`] pages; the next pass then goes on from there (see [`OutboxScan`]).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use cordon_common::envelope::{seal, Header, KeyBundle, RecipientKey, SealRng, PROTOCOL_VERSION};
@@ -17,7 +23,7 @@ use cordon_common::wire::{DirectoryRequest, DirectoryResponse, PublishAck, Publi
 use crate::client::{ClientError, HubSession, Publisher};
 use crate::keys::NodeKeys;
 use crate::state::{blocking, now_ms, Shared};
-use crate::store::{SendState, SentRecord};
+use crate::store::{OutboxKey, SendState, SentRecord};
 
 /// A reader the message cannot be sealed to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,30 +232,56 @@ pub fn apply_ack(rec: &mut SentRecord, ack: &PublishAck, now: u64) {
     }
 }
 
-/// The directory answer for every destination of `drafts` (at most 64 channels per
-/// request, as the hub reads).
-async fn directory_for(
-    session: &mut HubSession,
-    drafts: &[&SentRecord],
-) -> Result<DirectoryResponse, ClientError> {
-    let mut channels: Vec<ChannelName> = drafts.iter().flat_map(|r| r.to.iter().cloned()).collect();
-    channels.sort();
-    channels.dedup();
-    let mut all = DirectoryResponse {
-        readers: vec![],
-        entries: vec![],
-    };
-    for chunk in channels.chunks(64) {
-        let r = session
-            .directory(DirectoryRequest {
-                channels: chunk.to_vec(),
-                nodes: vec![],
-            })
-            .await?;
-        all.readers.extend(r.readers);
-        all.entries.extend(r.entries);
+/// The directory answers gathered during one pass: each channel is asked for once.
+#[derive(Debug)]
+struct Directory {
+    asked: BTreeSet<ChannelName>,
+    answer: DirectoryResponse,
+}
+
+impl Directory {
+    fn new() -> Self {
+        Self {
+            asked: BTreeSet::new(),
+            answer: DirectoryResponse {
+                readers: vec![],
+                entries: vec![],
+            },
+        }
     }
-    Ok(all)
+
+    /// Ask the hub about every destination of `drafts` not asked about yet (at most 64
+    /// channels per request, as the hub reads).
+    async fn cover(
+        &mut self,
+        session: &mut HubSession,
+        drafts: &[&SentRecord],
+    ) -> Result<(), ClientError> {
+        let mut channels: Vec<ChannelName> = drafts
+            .iter()
+            .flat_map(|r| r.to.iter())
+            .filter(|c| !self.asked.contains(*c))
+            .cloned()
+            .collect();
+        channels.sort();
+        channels.dedup();
+        for chunk in channels.chunks(64) {
+            let r = session
+                .directory(DirectoryRequest {
+                    channels: chunk.to_vec(),
+                    nodes: vec![],
+                })
+                .await?;
+            self.asked.extend(chunk.iter().cloned());
+            self.answer.readers.extend(r.readers);
+            for e in r.entries {
+                if !self.answer.entries.iter().any(|k| k.node_id == e.node_id) {
+                    self.answer.entries.push(e);
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Why an outbox pass stopped.
@@ -264,59 +296,117 @@ pub enum OutboxError {
     Store(String),
 }
 
-/// One pass: seal what can be sealed, publish up to `limits.publish_inflight` envelopes
-/// (pipelined), settle them on their acks. Returns whether more work may be waiting.
+/// How many pages of `limits.publish_inflight` entries one pass reads at most, looking
+/// for messages it can send behind drafts that must wait.
+pub const SCAN_PAGES: usize = 16;
+
+/// Where the next pass starts reading the outbox. A pass starts at the front (so that
+/// flash goes before urgent before routine), except after a pass that read its
+/// [`SCAN_PAGES`] without reaching the end of the outbox or filling a batch: the next
+/// one goes on from where that one stopped, so that any number of waiting drafts is
+/// crossed in bounded steps.
+#[derive(Debug, Default, Clone)]
+pub struct OutboxScan {
+    after: Option<OutboxKey>,
+}
+
+/// Seal the drafts of `page` that can be sealed; record why others wait or failed.
+async fn seal_drafts(
+    shared: &Arc<Shared>,
+    session: &mut HubSession,
+    page: Vec<SentRecord>,
+    dir: &mut Directory,
+) -> Result<Vec<SentRecord>, OutboxError> {
+    let drafts: Vec<&SentRecord> = page
+        .iter()
+        .filter(|r| r.state == SendState::Draft)
+        .collect();
+    if drafts.is_empty() {
+        return Ok(page);
+    }
+    dir.cover(session, &drafts).await?;
+    let answer = std::mem::replace(&mut dir.answer, Directory::new().answer);
+    let (answer, page) = blocking(shared, move |s| {
+        let now = now_ms();
+        let mut changed = Vec::new();
+        let mut out = Vec::with_capacity(page.len());
+        for mut rec in page {
+            if rec.state == SendState::Draft {
+                let p = plan(&rec, &answer, &s.keys.trust, &s.keys.identity.node_id, now);
+                let before = (rec.state, rec.reason.clone());
+                apply_plan(&mut rec, p, &s.keys, now);
+                if (rec.state, rec.reason.clone()) != before {
+                    changed.push(rec.clone());
+                }
+                if rec.state == SendState::Failed {
+                    tracing::warn!(id = %rec.id, reason = rec.reason.as_deref().unwrap_or(""), "message failed");
+                }
+            }
+            out.push(rec);
+        }
+        s.store.update_sent(&changed).map(|()| (answer, out))
+    })
+    .await
+    .map_err(OutboxError::Store)?
+    .map_err(|e| OutboxError::Store(e.to_string()))?;
+    dir.answer = answer;
+    Ok(page)
+}
+
+/// One pass: read the outbox in order, page by page; seal the drafts that can be
+/// sealed and step over those that must wait (an addressee without a key bundle); stop
+/// with `limits.publish_inflight` sealed envelopes, at the end of the outbox, or after
+/// [`SCAN_PAGES`] pages; publish those envelopes (pipelined, in outbox order) and
+/// settle them on their acks. Returns whether more work may be waiting.
 pub async fn pass(
     shared: &Arc<Shared>,
     session: &mut HubSession,
     publisher: &mut Option<Publisher>,
+    scan: &mut OutboxScan,
 ) -> Result<bool, OutboxError> {
     let limit = shared.config.limits.publish_inflight;
-    let batch = blocking(shared, move |s| s.store.outbox(limit))
-        .await
-        .map_err(OutboxError::Store)?
-        .map_err(|e| OutboxError::Store(e.to_string()))?;
-    if batch.is_empty() {
-        return Ok(false);
-    }
-    let full = batch.len() == limit;
-    let drafts: Vec<&SentRecord> = batch
-        .iter()
-        .filter(|r| r.state == SendState::Draft)
-        .collect();
-    let mut batch = if drafts.is_empty() {
-        batch
-    } else {
-        let dir = directory_for(session, &drafts).await?;
-        let sealed = blocking(shared, move |s| {
-            let now = now_ms();
-            let mut changed = Vec::new();
-            let mut out = Vec::with_capacity(batch.len());
-            for mut rec in batch {
-                if rec.state == SendState::Draft {
-                    let p = plan(&rec, &dir, &s.keys.trust, &s.keys.identity.node_id, now);
-                    let before = (rec.state, rec.reason.clone());
-                    apply_plan(&mut rec, p, &s.keys, now);
-                    if (rec.state, rec.reason.clone()) != before {
-                        changed.push(rec.clone());
-                    }
-                    if rec.state == SendState::Failed {
-                        tracing::warn!(id = %rec.id, reason = rec.reason.as_deref().unwrap_or(""), "message failed");
-                    }
-                }
-                out.push(rec);
+    let budget = limit.saturating_mul(SCAN_PAGES);
+    let mut dir = Directory::new();
+    let mut batch: Vec<SentRecord> = Vec::with_capacity(limit);
+    let mut after = scan.after.take();
+    let mut read = 0usize;
+    let at_end = loop {
+        let page = blocking(shared, move |s| s.store.outbox_after(after, limit))
+            .await
+            .map_err(OutboxError::Store)?
+            .map_err(|e| OutboxError::Store(e.to_string()))?;
+        let last_page = page.len() < limit;
+        read += page.len();
+        for rec in seal_drafts(shared, session, page, &mut dir).await? {
+            if batch.len() == limit {
+                // Sealed already; sent by the next pass.
+                break;
             }
-            s.store.update_sent(&changed).map(|()| out)
-        })
-        .await
-        .map_err(OutboxError::Store)?
-        .map_err(|e| OutboxError::Store(e.to_string()))?;
-        sealed
+            after = Some(rec.outbox_key());
+            if rec.state == SendState::Sealed {
+                batch.push(rec);
+            }
+        }
+        if batch.len() == limit {
+            // A full batch: the next pass starts at the front again.
+            break false;
+        }
+        if last_page {
+            break true;
+        }
+        if read >= budget {
+            tracing::debug!(
+                read,
+                "outbox pass read its budget; the next goes on from here"
+            );
+            scan.after = after;
+            break false;
+        }
     };
-    batch.retain(|r| r.state == SendState::Sealed);
     if batch.is_empty() {
-        // Only waiting drafts: retry on the next tick, not at once.
-        return Ok(false);
+        // Only waiting drafts up to the end: retry on the next tick, not at once. (Short
+        // of the end, go on from where this pass stopped.)
+        return Ok(!at_end);
     }
     if publisher.is_none() {
         *publisher = Some(session.publisher().await?);
@@ -356,7 +446,7 @@ pub async fn pass(
         .map_err(OutboxError::Store)?
         .map_err(|e| OutboxError::Store(e.to_string()))?;
     shared.synced();
-    Ok(full)
+    Ok(!at_end)
 }
 
 #[cfg(test)]

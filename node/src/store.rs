@@ -162,7 +162,17 @@ impl SentRecord {
             Priority::Routine => 2,
         }
     }
+
+    /// Its place in the outbox.
+    pub fn outbox_key(&self) -> OutboxKey {
+        OutboxKey(self.rank(), *self.id.as_bytes())
+    }
 }
+
+/// A place in the outbox: priority rank (flash first), then message id (UUIDv7: oldest
+/// first). Ordered as the outbox is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OutboxKey(u8, Id);
 
 /// A verified and opened message in the inbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -401,11 +411,30 @@ impl Store {
 
     /// Up to `limit` unsettled outgoing messages, flash first, oldest first.
     pub fn outbox(&self, limit: usize) -> Result<Vec<SentRecord>, StoreError> {
+        self.outbox_after(None, limit)
+    }
+
+    /// Up to `limit` unsettled outgoing messages in outbox order (flash first, oldest
+    /// first), starting after `after`, or at the front when it is `None`.
+    pub fn outbox_after(
+        &self,
+        after: Option<OutboxKey>,
+        limit: usize,
+    ) -> Result<Vec<SentRecord>, StoreError> {
+        use std::ops::Bound;
         let tx = self.db.begin_read().map_err(dberr)?;
         let outbox = tx.open_table(OUTBOX).map_err(dberr)?;
         let sent = tx.open_table(SENT).map_err(dberr)?;
+        let start = match after {
+            Some(OutboxKey(rank, id)) => Bound::Excluded((rank, id)),
+            None => Bound::Unbounded,
+        };
         let mut out = Vec::new();
-        for row in outbox.iter().map_err(dberr)?.take(limit) {
+        for row in outbox
+            .range::<(u8, Id)>((start, Bound::Unbounded))
+            .map_err(dberr)?
+            .take(limit)
+        {
             let (k, _) = row.map_err(dberr)?;
             let (_, id) = k.value();
             if let Some(v) = sent.get(id).map_err(dberr)? {
@@ -760,6 +789,25 @@ pub(crate) mod tests {
         assert!(
             matches!(s.put_drafts(std::slice::from_ref(&a)), Err(StoreError::Exists(id)) if id == a.id)
         );
+    }
+
+    #[test]
+    fn the_outbox_is_read_in_pages_after_a_key() {
+        let (_d, s) = open();
+        let routine: Vec<_> = (0..3)
+            .map(|_| draft(MessageKind::Alert, Priority::Routine))
+            .collect();
+        let flash = draft(MessageKind::Notice, Priority::Flash);
+        s.put_drafts(&routine).unwrap();
+        s.put_drafts(std::slice::from_ref(&flash)).unwrap();
+        let ids = |v: Vec<SentRecord>| v.into_iter().map(|r| r.id).collect::<Vec<_>>();
+        let first = s.outbox_after(None, 2).unwrap();
+        assert_eq!(ids(first.clone()), vec![flash.id, routine[0].id]);
+        let next = s.outbox_after(Some(first[1].outbox_key()), 10).unwrap();
+        assert_eq!(ids(next), vec![routine[1].id, routine[2].id]);
+        let last = s.outbox_after(Some(routine[2].outbox_key()), 10).unwrap();
+        assert!(last.is_empty());
+        assert!(flash.outbox_key() < routine[0].outbox_key());
     }
 
     #[test]

@@ -45,9 +45,23 @@ async fn spawn_node(cfg: &Path) -> (ChildGuard, ApiClient) {
 }
 
 async fn in_process_node(pki: &Pki, hub: &TestHub, id: &str) -> RunningNode {
-    let creds = pki.node(id, Role::Member).unwrap();
+    in_process_node_as(pki, hub, id, Role::Member, "").await
+}
+
+/// Start node `id` in this process with `extra` appended to its configuration file.
+async fn in_process_node_as(
+    pki: &Pki,
+    hub: &TestHub,
+    id: &str,
+    role: Role,
+    extra: &str,
+) -> RunningNode {
+    let creds = pki.node(id, role).unwrap();
     let cfg =
         write_node_config(pki, &creds, hub.addr(), &pki.path().join("nodes").join(id)).unwrap();
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str(extra);
+    std::fs::write(&cfg, text).unwrap();
     let node = RunningNode::start(NodeConfig::load(&cfg).unwrap())
         .await
         .unwrap();
@@ -67,6 +81,24 @@ fn alert(n: usize) -> Value {
             "grading": {"source": "B", "information": 2}
         }
     })
+}
+
+fn tasking(to: &str, n: usize) -> Value {
+    json!({
+        "kind": "tasking",
+        "to": [to],
+        "operation": "cosmo-2",
+        "priority": "flash",
+        "body": {
+            "title": format!("Task {n}"),
+            "instructions": "Inspect CSQU3054383 on arrival."
+        }
+    })
+}
+
+/// What `api` says about the message it sent with this id.
+async fn sent_state(api: &ApiClient, id: &str) -> Value {
+    api.get(&format!("/v1/messages/{id}")).await.unwrap()
 }
 
 /// The ids in `node`'s inbox, asserting that none appears twice.
@@ -328,4 +360,68 @@ async fn the_command_line_validates_prints_json_and_the_api_refuses_a_wrong_toke
         String::from_utf8_lossy(&out.stderr)
     );
     hub.hub.shutdown().await;
+}
+
+/// `taskings` flash taskings to HU-NCP, which has never connected and so has no key
+/// bundle, then a routine alert to a channel BE-NCP reads, all from `sender`: the alert
+/// is published and delivered while the taskings wait, each saying for whom.
+async fn alert_passes_waiting_taskings(sender: &RunningNode, be: &RunningNode, taskings: usize) {
+    let api = sender.api_client();
+    let mut waiting = Vec::new();
+    for n in 0..taskings {
+        let a: Value = api
+            .post("/v1/messages", &tasking("node/HU-NCP", n))
+            .await
+            .unwrap();
+        waiting.push(a["id"].as_str().unwrap().to_owned());
+    }
+    let a: Value = api.post("/v1/messages", &alert(0)).await.unwrap();
+    let alert_id = a["id"].as_str().unwrap().to_owned();
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let m = sent_state(&api, &alert_id).await;
+        if m["state"] == "stored" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{}: the alert was not published behind {taskings} waiting taskings: {m}",
+            sender.node_id()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_inbox(&be.api_client(), &HashSet::from([alert_id]), "BE-NCP").await;
+    for id in &waiting {
+        let m = sent_state(&api, id).await;
+        assert_eq!(m["state"], "draft", "{m}");
+        let reason = m["reason"].as_str().unwrap_or_default();
+        assert!(
+            reason.contains("waiting for an addressee's key") && reason.contains("HU-NCP"),
+            "{m}"
+        );
+    }
+    let st: Value = api.get("/v1/status").await.unwrap();
+    assert_eq!(st["outbox_depth"], taskings as u64, "{st}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn taskings_waiting_for_a_key_bundle_do_not_hold_up_an_alert_queued_behind_them() {
+    let pki = Pki::new().unwrap();
+    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "")
+        .await
+        .unwrap();
+    let be = in_process_node(&pki, &hub, "BE-NCP").await;
+    // Default limits: more waiting taskings than one publish batch.
+    let inflight = cordon_node::config::Limits::default().publish_inflight;
+    let we = in_process_node_as(&pki, &hub, "RILO-WE", Role::Rilo, "").await;
+    alert_passes_waiting_taskings(&we, &be, inflight + 6).await;
+    // A batch of 4: more waiting taskings than one pass reads (16 batches), so the alert
+    // is only reached by the pass that goes on where the last one stopped.
+    let small = "\n[limits]\npublish_inflight = 4\n";
+    let ap = in_process_node_as(&pki, &hub, "RILO-AP", Role::Rilo, small).await;
+    alert_passes_waiting_taskings(&ap, &be, 4 * cordon_node::outbox::SCAN_PAGES + 6).await;
+    we.shutdown().await;
+    ap.shutdown().await;
+    be.shutdown().await;
 }
