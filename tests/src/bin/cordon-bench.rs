@@ -1,0 +1,535 @@
+//! `cordon-bench`: the hub benchmark of `docs/PERFORMANCE.md`.
+//!
+//! Everything on 127.0.0.1 with real QUIC, mutual TLS and fsync'd storage:
+//! 1. ring's bare Ed25519 verification rate on all cores (the reference);
+//! 2. durable publishes/s: several nodes pipeline signed, encrypted 1 KiB messages; an
+//!    ack means the hub verified and fsync'd it;
+//! 3. publish-to-delivery latency at a fixed rate with N subscribed nodes (taskings to
+//!    one node each, round robin);
+//! 4. a flash notice to all N nodes: time until the last has it;
+//! 5. hub memory per idle connection (a separate `cordon-hub` process; its RSS before and
+//!    after opening the connections, all from one client UDP socket).
+//!
+//! `cargo build --release -p cordon-hub -p cordon-testbed --bin cordon-bench`
+//! `./target/release/cordon-bench` (`--quick` for a short run).
+#![forbid(unsafe_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use cordon_common::envelope::{KemKeyPair, KeyBundle, ParsedEnvelope, RecipientKey};
+use cordon_common::ids::{ChannelName, MessageId, Role};
+use cordon_common::msg::{MessageKind, Priority};
+use cordon_common::quic::{crypto_provider, read_frame, transport_config, write_frame, ALPN};
+use cordon_common::wire::{
+    Frame, Hello, KeyBundlePublish, PublishOutcome, Subscribe, DEFAULT_MAX_FRAME,
+};
+use cordon_testbed::client::now_ms;
+use cordon_testbed::process::ChildGuard;
+use cordon_testbed::{policy::COSMO_2, write_hub_config, Pki, TestClient, TestHub};
+use ring::signature::{Ed25519KeyPair, KeyPair, UnparsedPublicKey, ED25519};
+use tokio::sync::Mutex;
+
+/// Hub benchmark.
+#[derive(Debug, Parser)]
+struct Args {
+    /// Short run (smaller sizes).
+    #[arg(long)]
+    quick: bool,
+    /// Publishing nodes for the throughput run.
+    #[arg(long, default_value_t = 8)]
+    publishers: usize,
+    /// Messages per publisher.
+    #[arg(long, default_value_t = 2_500)]
+    messages: usize,
+    /// Subscribed nodes for the latency and notice runs.
+    #[arg(long, default_value_t = 200)]
+    nodes: usize,
+    /// Publish rate of the latency run, msg/s.
+    #[arg(long, default_value_t = 1_000)]
+    rate: u64,
+    /// Length of the latency run, s.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Notices sent (p99 needs about 100).
+    #[arg(long, default_value_t = 100)]
+    notices: usize,
+    /// Idle connection counts for the memory run.
+    #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
+    idle: Vec<usize>,
+}
+
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// ring Ed25519 verifications per second on every core, for `secs`.
+fn verify_rate(secs: f64) -> Result<f64> {
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| anyhow::anyhow!("keygen"))?;
+    let kp = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| anyhow::anyhow!("key"))?;
+    let msg = vec![0x5a; 1024];
+    let sig = kp.sign(&msg).as_ref().to_vec();
+    let public = kp.public_key().as_ref().to_vec();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let start = Instant::now();
+    let handles: Vec<_> = (0..cores)
+        .map(|_| {
+            let (msg, sig, public) = (msg.clone(), sig.clone(), public.clone());
+            std::thread::spawn(move || {
+                let key = UnparsedPublicKey::new(&ED25519, public);
+                let mut n = 0u64;
+                while start.elapsed().as_secs_f64() < secs {
+                    for _ in 0..100 {
+                        if key.verify(&msg, &sig).is_ok() {
+                            n += 1;
+                        }
+                    }
+                }
+                n
+            })
+        })
+        .collect();
+    let total: u64 = handles.into_iter().map(|h| h.join().unwrap_or(0)).sum();
+    Ok(total as f64 / start.elapsed().as_secs_f64())
+}
+
+/// A 1 KiB body (the hub never looks inside; recipients are not involved here).
+fn body() -> Vec<u8> {
+    vec![0x42; 1024]
+}
+
+async fn throughput(pki: &Pki, hub: &TestHub, publishers: usize, per: usize) -> Result<f64> {
+    let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse()?];
+    let mut clients = Vec::new();
+    for i in 0..publishers {
+        let creds = pki.node(&format!("P-{i:03}"), Role::Rilo)?;
+        let mut c = TestClient::connect(pki, &creds, hub.addr(), false).await?;
+        let me = vec![RecipientKey {
+            node_id: c.identity.node_id.clone(),
+            public: *c.kem.public(),
+        }];
+        let mut envs = Vec::with_capacity(per);
+        for _ in 0..per {
+            let h = c.header(MessageKind::Alert, "cosmo-2", &to, Priority::Routine)?;
+            envs.push(c.seal(&h, &body(), &me)?);
+        }
+        c.publisher().await?;
+        clients.push((c, envs));
+    }
+    let start = Instant::now();
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .map(|(mut c, envs)| {
+            tokio::spawn(async move {
+                let p = c.publisher().await?;
+                let n = envs.len();
+                let mut acked = 0;
+                for (i, env) in envs.into_iter().enumerate() {
+                    p.send(env).await?;
+                    if i + 1 - acked >= 64 {
+                        if p.ack().await?.outcome != PublishOutcome::Stored {
+                            bail!("not stored");
+                        }
+                        acked += 1;
+                    }
+                }
+                while acked < n {
+                    if p.ack().await?.outcome != PublishOutcome::Stored {
+                        bail!("not stored");
+                    }
+                    acked += 1;
+                }
+                Ok::<_, anyhow::Error>(n)
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for t in tasks {
+        total += t.await??;
+    }
+    Ok(total as f64 / start.elapsed().as_secs_f64())
+}
+
+/// Subscribed nodes whose deliveries are timestamped on arrival.
+async fn subscribers(
+    pki: &Pki,
+    hub: &TestHub,
+    n: usize,
+) -> Result<Arc<Mutex<HashMap<MessageId, Vec<Instant>>>>> {
+    let arrivals: Arc<Mutex<HashMap<MessageId, Vec<Instant>>>> = Arc::default();
+    for i in 0..n {
+        let creds = pki.node(&format!("N-{i:04}"), Role::Rilo)?;
+        let mut c = TestClient::connect(pki, &creds, hub.addr(), true).await?;
+        let arrivals = arrivals.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(d)) = c.next_delivery(Duration::from_secs(3600)).await {
+                let now = Instant::now();
+                if let Ok(p) = ParsedEnvelope::parse(&d.envelope) {
+                    arrivals
+                        .lock()
+                        .await
+                        .entry(p.header.id)
+                        .or_default()
+                        .push(now);
+                }
+            }
+        });
+    }
+    Ok(arrivals)
+}
+
+async fn latency(
+    pki: &Pki,
+    hub: &TestHub,
+    arrivals: &Arc<Mutex<HashMap<MessageId, Vec<Instant>>>>,
+    nodes: usize,
+    rate: u64,
+    seconds: u64,
+) -> Result<LatencyRun> {
+    let creds = pki.node("OCU", Role::Ocu)?;
+    let mut ocu = TestClient::connect(pki, &creds, hub.addr(), false).await?;
+    let total = (rate * seconds) as usize;
+    let me = vec![RecipientKey {
+        node_id: ocu.identity.node_id.clone(),
+        public: *ocu.kem.public(),
+    }];
+    let mut envs = Vec::with_capacity(total);
+    for i in 0..total {
+        let to: Vec<ChannelName> = vec![format!("node/N-{:04}", i % nodes).parse()?];
+        let h = ocu.header(MessageKind::Tasking, "cosmo-2", &to, Priority::Urgent)?;
+        envs.push((h.id, ocu.seal(&h, &body(), &me)?));
+    }
+    let p = ocu.publisher().await?;
+    let mut sent: Vec<(MessageId, Instant)> = Vec::with_capacity(total);
+    let started = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate.max(1)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut pending = 0usize;
+    for (id, env) in envs {
+        tick.tick().await;
+        sent.push((id, Instant::now()));
+        p.send(env).await?;
+        pending += 1;
+        // Keep the ack stream drained without waiting on it.
+        while pending > 64 {
+            p.ack().await?;
+            pending -= 1;
+        }
+    }
+    while pending > 0 {
+        p.ack().await?;
+        pending -= 1;
+    }
+    let achieved = total as f64 / started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let got = arrivals.lock().await;
+    let mut lat: Vec<Duration> = sent
+        .iter()
+        .filter_map(|(id, t)| {
+            got.get(id)
+                .and_then(|v| v.first())
+                .map(|a| a.duration_since(*t))
+        })
+        .collect();
+    lat.sort();
+    Ok(LatencyRun {
+        p50: pct(&lat, 0.5),
+        p99: pct(&lat, 0.99),
+        delivered: lat.len(),
+        total,
+        achieved,
+    })
+}
+
+/// What the latency run measured.
+struct LatencyRun {
+    p50: Duration,
+    p99: Duration,
+    delivered: usize,
+    total: usize,
+    /// Publish rate actually reached, msg/s.
+    achieved: f64,
+}
+
+async fn notices(
+    pki: &Pki,
+    hub: &TestHub,
+    arrivals: &Arc<Mutex<HashMap<MessageId, Vec<Instant>>>>,
+    nodes: usize,
+    count: usize,
+) -> Result<Vec<Duration>> {
+    let creds = pki.node("OCU-2", Role::Ocu)?;
+    let mut ocu = TestClient::connect(pki, &creds, hub.addr(), false).await?;
+    let to: Vec<ChannelName> = vec!["op/cosmo-2/notices".parse()?];
+    let me = vec![RecipientKey {
+        node_id: ocu.identity.node_id.clone(),
+        public: *ocu.kem.public(),
+    }];
+    let mut all_in = Vec::new();
+    for _ in 0..count {
+        let h = ocu.header(MessageKind::Notice, "cosmo-2", &to, Priority::Flash)?;
+        let env = ocu.seal(&h, &body(), &me)?;
+        let t = Instant::now();
+        let ack = ocu.publish(env).await?;
+        if ack.outcome != PublishOutcome::Stored {
+            bail!("notice not stored: {}", ack.reason);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let done = arrivals.lock().await.get(&h.id).map_or(0, Vec::len);
+            if done >= nodes {
+                let last = arrivals
+                    .lock()
+                    .await
+                    .get(&h.id)
+                    .and_then(|v| v.iter().max().copied());
+                all_in.push(last.map_or(Duration::ZERO, |l| l.duration_since(t)));
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!("a notice reached only {done} of {nodes} nodes in 10 s");
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    all_in.sort();
+    Ok(all_in)
+}
+
+fn rss_kib(pid: u32) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .context("no VmRSS")?;
+    Ok(line
+        .split_whitespace()
+        .nth(1)
+        .context("VmRSS value")?
+        .parse()?)
+}
+
+/// Hub memory per idle connection, from a separate hub process.
+async fn idle_memory(pki: &Pki, counts: &[usize]) -> Result<Vec<(usize, f64)>> {
+    let hub_bin: PathBuf = std::env::current_exe()?.with_file_name("cordon-hub");
+    if !hub_bin.exists() {
+        bail!(
+            "{} is missing: cargo build --release -p cordon-hub",
+            hub_bin.display()
+        );
+    }
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let max = counts.iter().max().copied().unwrap_or(0);
+    let dir = pki.path().join("hub-idle");
+    let cfg = write_hub_config(
+        pki,
+        &dir,
+        COSMO_2,
+        &format!("max_connections = {}", max + 100),
+        &addr.to_string(),
+    )?;
+    let cfg_s = cfg.to_str().context("path")?.to_owned();
+    let child = ChildGuard(
+        std::process::Command::new(&hub_bin)
+            .args(["run", "--config", &cfg_s])
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {}", hub_bin.display()))?,
+    );
+    let pid = child.0.id();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+
+    // One client endpoint (one UDP socket) for every connection.
+    let endpoint = quinn::Endpoint::client("127.0.0.1:0".parse()?)?;
+    let mut roots = rustls::RootCertStore::empty();
+    for r in pki.roots()? {
+        roots.add(r)?;
+    }
+    let roots = Arc::new(roots);
+    let mut out = Vec::new();
+    let mut conns = Vec::new();
+    // Warm up with one connection so the baseline includes the hub's fixed costs.
+    let mut base = 0;
+    let mut opened = 0usize;
+    for &target in counts {
+        if opened == 0 {
+            open_idle(pki, &endpoint, &roots, addr, 0, 1, &mut conns).await?;
+            opened = 1;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            base = rss_kib(pid)?;
+        }
+        open_idle(pki, &endpoint, &roots, addr, opened, target, &mut conns).await?;
+        opened = target;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let now = rss_kib(pid)?;
+        let per = (now.saturating_sub(base)) as f64 / (target - 1) as f64;
+        println!("  {target:>6} idle connections: hub RSS {now} KiB");
+        out.push((target, per));
+    }
+    drop(conns);
+    drop(child);
+    Ok(out)
+}
+
+async fn open_idle(
+    pki: &Pki,
+    endpoint: &quinn::Endpoint,
+    roots: &Arc<rustls::RootCertStore>,
+    addr: SocketAddr,
+    from: usize,
+    to: usize,
+    conns: &mut Vec<(quinn::Connection, quinn::SendStream, quinn::RecvStream)>,
+) -> Result<()> {
+    let mut transport = cordon_common::quic::TransportLimits::default();
+    transport.keep_alive = Duration::from_secs(10);
+    let transport = Arc::new(transport_config(&transport));
+    for i in from..to {
+        let creds = pki.node(&format!("I-{i:05}"), Role::Rilo)?;
+        let (chain, key) = creds.tls()?;
+        let mut tls = rustls::ClientConfig::builder_with_provider(crypto_provider())
+            .with_protocol_versions(&[&rustls::version::TLS13])?
+            .with_root_certificates(roots.clone())
+            .with_client_auth_cert(chain, key)?;
+        tls.alpn_protocols = vec![ALPN.to_vec()];
+        tls.enable_early_data = false;
+        let mut cfg = quinn::ClientConfig::new(Arc::new(
+            quinn::crypto::rustls::QuicClientConfig::try_from(tls)?,
+        ));
+        cfg.transport_config(transport.clone());
+        let conn = endpoint.connect_with(cfg, addr, "localhost")?.await?;
+        let (mut send, mut recv) = conn.open_bi().await?;
+        let hello = Frame::Hello(Hello {
+            agent: "cordon-bench".into(),
+            max_frame: DEFAULT_MAX_FRAME as u32,
+        });
+        write_frame(&mut send, &hello, DEFAULT_MAX_FRAME).await?;
+        match read_frame(&mut recv, DEFAULT_MAX_FRAME).await? {
+            Some(Frame::Welcome(_)) => {}
+            other => bail!("expected Welcome, got {other:?}"),
+        }
+        // As a real node: publish a key bundle, then subscribe to everything it reads
+        // (the hub then runs its delivery lanes, idle).
+        let kem = KemKeyPair::derive(&creds.identity.fingerprint.0);
+        let bundle = KeyBundle::sign(&creds.identity, &creds.identity_key()?, &kem, now_ms())?;
+        let publish = Frame::KeyBundlePublish(KeyBundlePublish {
+            bundle: bundle.as_bytes().to_vec(),
+        });
+        write_frame(&mut send, &publish, DEFAULT_MAX_FRAME).await?;
+        match read_frame(&mut recv, DEFAULT_MAX_FRAME).await? {
+            Some(Frame::KeyBundleAck(a)) if a.accepted => {}
+            other => bail!("expected an accepted KeyBundleAck, got {other:?}"),
+        }
+        let subscribe = Frame::Subscribe(Subscribe { channels: vec![] });
+        write_frame(&mut send, &subscribe, DEFAULT_MAX_FRAME).await?;
+        match read_frame(&mut recv, DEFAULT_MAX_FRAME).await? {
+            Some(Frame::Subscribed(_)) => {}
+            other => bail!("expected Subscribed, got {other:?}"),
+        }
+        conns.push((conn, send, recv));
+    }
+    Ok(())
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "met"
+    } else {
+        "MISSED"
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let mut a = Args::parse();
+    if a.quick {
+        a.publishers = 4;
+        a.messages = 500;
+        a.nodes = 50;
+        a.seconds = 2;
+        a.notices = 10;
+        a.idle = vec![200, 1000];
+    }
+    println!(
+        "cordon-bench on {} cores",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let verify = verify_rate(2.0)?;
+    println!("ring Ed25519 verify, all cores: {verify:.0} /s");
+
+    let pki = Pki::new()?;
+    // Throughput on its own hub, so that its 20,000 stored alerts are not a backlog for
+    // the latency and notice runs.
+    let hub = TestHub::start(&pki, &pki.path().join("hub-tput"), COSMO_2, "").await?;
+    let tput = throughput(&pki, &hub, a.publishers, a.messages).await?;
+    hub.hub.shutdown().await;
+    let ratio = tput / verify;
+    println!(
+        "durable publishes: {tput:.0} /s ({} publishers x {} signed 1 KiB messages, 64 in flight each)",
+        a.publishers, a.messages
+    );
+    println!(
+        "ratio publishes / verify rate: {ratio:.2} (target >= 0.75: {})",
+        verdict(ratio >= 0.75)
+    );
+
+    let hub = TestHub::start(
+        &pki,
+        &pki.path().join("hub-lat"),
+        COSMO_2,
+        "max_connections = 20000",
+    )
+    .await?;
+    let arrivals = subscribers(&pki, &hub, a.nodes).await?;
+    let l = latency(&pki, &hub, &arrivals, a.nodes, a.rate, a.seconds).await?;
+    println!(
+        "publish-to-delivery at {} msg/s (reached {:.0}), {} nodes connected: p50 {} p99 {} ({}/{} delivered; target p99 < 5 ms: {})",
+        a.rate,
+        l.achieved,
+        a.nodes,
+        ms(l.p50),
+        ms(l.p99),
+        l.delivered,
+        l.total,
+        verdict(l.p99 < Duration::from_millis(5) && l.delivered == l.total)
+    );
+    let n = notices(&pki, &hub, &arrivals, a.nodes, a.notices).await?;
+    let p99 = pct(&n, 0.99);
+    println!(
+        "flash notice to all {} nodes: p50 {} p99 {} max {} over {} notices (target p99 < 100 ms: {})",
+        a.nodes,
+        ms(pct(&n, 0.5)),
+        ms(p99),
+        ms(n.last().copied().unwrap_or_default()),
+        n.len(),
+        verdict(p99 < Duration::from_millis(100))
+    );
+    hub.hub.shutdown().await;
+
+    println!("hub memory per idle connection (separate cordon-hub process, target <= 48 KiB):");
+    for (count, per) in idle_memory(&pki, &a.idle).await? {
+        println!(
+            "  at {count}: {per:.1} KiB per connection ({})",
+            verdict(per <= 48.0)
+        );
+    }
+    Ok(())
+}
