@@ -8,7 +8,9 @@
 //! only (PROTOCOL.md §8.3).
 
 use cordon_common::ids::{ChannelName, MessageId, NodeId, OperationName};
-use cordon_common::msg::{Message, MessageKind, Priority, Receipt, ReceiptStatus, Timestamp, Tlp};
+use cordon_common::msg::{
+    Message, MessageKind, Priority, Receipt, ReceiptStatus, Timestamp, Tlp, MAX_RECEIPT_MORE,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::store::{ReceiptRecord, SendState, SentRecord};
@@ -62,6 +64,73 @@ pub fn draft(
         attempts: 0,
         updated_at: now_ms,
     })
+}
+
+/// Merge receipt drafts that can travel as one: same destination, operation, priority,
+/// marking and status. Each group becomes one receipt whose `message_id` is the first
+/// draft's message and whose `more` lists the others (at most
+/// [`MAX_RECEIPT_MORE`] each; a larger group is split). A catching-up node thus sends
+/// one `delivered` receipt per batch and sender, not one per message, which saves an
+/// HPKE wrap, a signature and a hub round trip per message. Order is kept; a draft that
+/// is not a decodable receipt passes through unchanged.
+pub fn coalesce(drafts: Vec<SentRecord>) -> Vec<SentRecord> {
+    type Key = (
+        Vec<ChannelName>,
+        OperationName,
+        Priority,
+        Tlp,
+        ReceiptStatus,
+    );
+    let mut groups: Vec<(Key, Vec<(SentRecord, Receipt)>)> = Vec::new();
+    let mut out = Vec::new();
+    for d in drafts {
+        let receipt = match Message::decode(MessageKind::Receipt, &d.body) {
+            Ok(Message::Receipt(r)) if d.kind == MessageKind::Receipt && r.more.is_empty() => r,
+            _ => {
+                out.push(d);
+                continue;
+            }
+        };
+        let key: Key = (
+            d.to.clone(),
+            d.operation.clone(),
+            d.priority,
+            d.tlp,
+            receipt.status,
+        );
+        match groups
+            .iter_mut()
+            .find(|(k, g)| *k == key && g.len() <= MAX_RECEIPT_MORE)
+        {
+            Some((_, g)) => g.push((d, receipt)),
+            None => groups.push((key, vec![(d, receipt)])),
+        }
+    }
+    for (_, group) in groups {
+        let Some((first, receipt)) = group.first() else {
+            continue;
+        };
+        if group.len() == 1 {
+            out.push(first.clone());
+            continue;
+        }
+        let merged = Receipt {
+            more: group.iter().skip(1).map(|(_, r)| r.message_id).collect(),
+            ..receipt.clone()
+        };
+        match Message::Receipt(merged).encode() {
+            Ok(body) => out.push(SentRecord {
+                body,
+                ..first.clone()
+            }),
+            // Bounded ids encode; should that ever fail, each draft goes out alone.
+            Err(e) => {
+                tracing::warn!(error = %e, "could not merge receipts; sending them one by one");
+                out.extend(group.into_iter().map(|(d, _)| d));
+            }
+        }
+    }
+    out
 }
 
 /// One recipient's progress with a message.
@@ -185,6 +254,79 @@ mod tests {
                 assert_eq!(r.status, ReceiptStatus::Read);
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    fn delivered(sender: &str, priority: Priority) -> SentRecord {
+        let sender: NodeId = sender.parse().unwrap();
+        let op: OperationName = "cosmo-2".parse().unwrap();
+        draft(
+            Original {
+                id: MessageId::new_v7(),
+                sender: &sender,
+                operation: &op,
+                priority,
+                tlp: Tlp::Amber,
+            },
+            ReceiptStatus::Delivered,
+            1_000,
+            60_000,
+        )
+        .unwrap()
+    }
+
+    fn ids_of(d: &SentRecord) -> Vec<MessageId> {
+        match Message::decode(MessageKind::Receipt, &d.body).unwrap() {
+            Message::Receipt(r) => r.message_ids().map(MessageId).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn coalesce_merges_per_sender_and_priority_and_keeps_every_id() {
+        let drafts = vec![
+            delivered("BE-NCP", Priority::Routine),
+            delivered("OCU", Priority::Flash),
+            delivered("BE-NCP", Priority::Routine),
+            delivered("BE-NCP", Priority::Flash),
+            delivered("BE-NCP", Priority::Routine),
+        ];
+        let originals: Vec<MessageId> = drafts.iter().filter_map(|d| d.in_reply_to).collect();
+        let out = coalesce(drafts);
+        assert_eq!(out.len(), 3, "BE routine x3, OCU flash, BE flash");
+        let be_routine = &out[0];
+        assert_eq!(
+            ids_of(be_routine),
+            vec![originals[0], originals[2], originals[4]]
+        );
+        assert_eq!(be_routine.in_reply_to, Some(originals[0]));
+        assert_eq!(
+            be_routine.to,
+            vec!["node/BE-NCP".parse::<ChannelName>().unwrap()]
+        );
+        assert_eq!(ids_of(&out[1]), vec![originals[1]]);
+        assert_eq!(ids_of(&out[2]), vec![originals[3]]);
+        // A single receipt is left byte for byte as it was drafted.
+        let one = delivered("HU-NCP", Priority::Urgent);
+        assert_eq!(coalesce(vec![one.clone()]), vec![one]);
+    }
+
+    #[test]
+    fn coalesce_splits_groups_at_the_receipt_limit() {
+        let drafts: Vec<SentRecord> = (0..MAX_RECEIPT_MORE + 2)
+            .map(|_| delivered("BE-NCP", Priority::Routine))
+            .collect();
+        let out = coalesce(drafts);
+        assert_eq!(out.len(), 2);
+        assert_eq!(ids_of(&out[0]).len(), MAX_RECEIPT_MORE + 1);
+        assert_eq!(ids_of(&out[1]).len(), 1);
+        for d in &out {
+            match Message::decode(MessageKind::Receipt, &d.body).unwrap() {
+                Message::Receipt(r) => {
+                    assert_eq!(r.validate(&cordon_common::msg::Limits::default()), Ok(()))
+                }
+                other => panic!("{other:?}"),
+            }
         }
     }
 

@@ -111,10 +111,10 @@ fn refuse(e: &EnvelopeError) -> Refusal {
 pub enum Accepted {
     /// A message for the inbox, with the delivered receipt to queue.
     Message(Box<InboxRecord>, Option<Box<crate::store::SentRecord>>),
-    /// A receipt for one of this node's messages.
+    /// A receipt for one or more of this node's messages.
     Receipt {
-        /// The message it is for.
-        message_id: MessageId,
+        /// The messages it is for (`message_id` first, then `more`).
+        message_ids: Vec<MessageId>,
         /// What it says.
         status: ReceiptStatus,
         /// When, ms.
@@ -137,12 +137,12 @@ impl Receiver<'_> {
             Ok((
                 signer,
                 Accepted::Receipt {
-                    message_id,
+                    message_ids,
                     status,
                     at,
                 },
             )) => Received::Receipt {
-                message_id,
+                message_ids,
                 from: signer.node_id,
                 status,
                 at,
@@ -227,7 +227,7 @@ impl Receiver<'_> {
             return Ok((
                 signer,
                 Accepted::Receipt {
-                    message_id: MessageId(r.message_id),
+                    message_ids: r.message_ids().map(MessageId).collect(),
                     status: r.status,
                     at,
                 },
@@ -566,6 +566,7 @@ pub(crate) mod tests {
         let trust = w.kit.trust(&[]).unwrap();
         let now = now_ms();
         let original = MessageId::new_v7();
+        let also = MessageId::new_v7();
         let mut h =
             w.be.header(MessageKind::Receipt, "cosmo-2", &["node/OCU"], now)
                 .unwrap();
@@ -574,19 +575,19 @@ pub(crate) mod tests {
             message_id: original.0,
             status: ReceiptStatus::Read,
             at: Timestamp::from_millis(now),
-            more: vec![],
+            more: vec![also.0],
         })
         .encode()
         .unwrap();
         let env = sealed(&w.be, &h, &body, &[&w.ocu]);
         match receiver(&w.ocu, &trust).process(&chan("node/OCU"), 1, &env, now) {
             Received::Receipt {
-                message_id,
+                message_ids,
                 from,
                 status,
                 ..
             } => {
-                assert_eq!(message_id, original);
+                assert_eq!(message_ids, vec![original, also]);
                 assert_eq!(from.as_str(), "BE-NCP");
                 assert_eq!(status, ReceiptStatus::Read);
             }

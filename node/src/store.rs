@@ -288,10 +288,10 @@ pub enum Received {
         /// The receipt draft, queued only if the message is new.
         receipt: Option<Box<SentRecord>>,
     },
-    /// A receipt for a message this node sent.
+    /// A receipt for one or more messages this node sent.
     Receipt {
-        /// The message it is for.
-        message_id: MessageId,
+        /// The messages it is for.
+        message_ids: Vec<MessageId>,
         /// Who sent the receipt.
         from: NodeId,
         /// What it says.
@@ -312,9 +312,9 @@ pub enum CommitOutcome {
     Stored(u64),
     /// The inbox already held this id.
     Duplicate,
-    /// A receipt was recorded.
+    /// A receipt was recorded (for at least one of its messages).
     Receipt,
-    /// A receipt for a message this node did not send, dropped.
+    /// A receipt for no message that this node sent to its signer, dropped.
     UnknownReceipt,
     /// A refusal was recorded.
     Refused,
@@ -505,7 +505,10 @@ impl Store {
 
     /// Commit a batch of processed deliveries in one transaction: new inbox messages
     /// with their receipt drafts, receipts received, refusals. Only after this returns
-    /// may the deliveries be acknowledged to the hub.
+    /// may the deliveries be acknowledged to the hub. The `delivered` receipts of the
+    /// batch's new messages are coalesced: one receipt per sender, operation, priority
+    /// and marking ([`receipts::coalesce`](crate::receipts::coalesce)). A receipt is
+    /// recorded only for messages this node sealed to the receipt's signer.
     pub fn commit_received(&self, batch: Vec<Received>) -> Result<Vec<CommitOutcome>, StoreError> {
         let mut outcomes = Vec::with_capacity(batch.len());
         let tx = self.db.begin_write().map_err(dberr)?;
@@ -522,6 +525,7 @@ impl Store {
                 .get(REFUSAL_SEQ)
                 .map_err(dberr)?
                 .map_or(0, |g| g.value());
+            let mut due: Vec<SentRecord> = Vec::new();
             for item in batch {
                 let outcome = match item {
                     Received::Message {
@@ -538,26 +542,27 @@ impl Store {
                                 .insert(id, encode(&*record)?.as_slice())
                                 .map_err(dberr)?;
                             order.insert(inbox_seq, id).map_err(dberr)?;
-                            if let Some(r) = receipt {
-                                let rid = *r.id.as_bytes();
-                                sent.insert(rid, encode(&*r)?.as_slice()).map_err(dberr)?;
-                                outbox
-                                    .insert((r.rank(), rid), r.created_at)
-                                    .map_err(dberr)?;
-                            }
+                            due.extend(receipt.map(|r| *r));
                             CommitOutcome::Stored(inbox_seq)
                         }
                     }
                     Received::Receipt {
-                        message_id,
+                        message_ids,
                         from,
                         status,
                         at,
                     } => {
-                        let id = *message_id.as_bytes();
-                        if sent.get(id).map_err(dberr)?.is_none() {
-                            CommitOutcome::UnknownReceipt
-                        } else {
+                        let mut recorded = false;
+                        for message_id in message_ids {
+                            let id = *message_id.as_bytes();
+                            let original: Option<SentRecord> = match sent.get(id).map_err(dberr)? {
+                                Some(v) => Some(decode("sent", v.value())?),
+                                None => None,
+                            };
+                            // Only a node the message was sealed to can have received it.
+                            if !original.is_some_and(|o| o.sealed_to.contains(&from)) {
+                                continue;
+                            }
                             let key = (id, from.as_str());
                             let mut rec: ReceiptRecord = match receipts.get(key).map_err(dberr)? {
                                 Some(v) => decode("receipts", v.value())?,
@@ -567,7 +572,12 @@ impl Store {
                             receipts
                                 .insert(key, encode(&rec)?.as_slice())
                                 .map_err(dberr)?;
+                            recorded = true;
+                        }
+                        if recorded {
                             CommitOutcome::Receipt
+                        } else {
+                            CommitOutcome::UnknownReceipt
                         }
                     }
                     Received::Refused(mut r) => {
@@ -581,6 +591,13 @@ impl Store {
                     Received::Ignored => CommitOutcome::Ignored,
                 };
                 outcomes.push(outcome);
+            }
+            for r in crate::receipts::coalesce(due) {
+                let rid = *r.id.as_bytes();
+                sent.insert(rid, encode(&r)?.as_slice()).map_err(dberr)?;
+                outbox
+                    .insert((r.rank(), rid), r.created_at)
+                    .map_err(dberr)?;
             }
             meta.insert(INBOX_SEQ, inbox_seq).map_err(dberr)?;
             meta.insert(REFUSAL_SEQ, refusal_seq).map_err(dberr)?;
@@ -830,6 +847,50 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_batch_from_one_sender_queues_one_coalesced_receipt() {
+        let (_d, s) = open();
+        let sender: NodeId = "BE-NCP".parse().unwrap();
+        let op: OperationName = "cosmo-2".parse().unwrap();
+        let ids: Vec<MessageId> = (0..5).map(|_| MessageId::new_v7()).collect();
+        let batch = ids
+            .iter()
+            .map(|id| Received::Message {
+                record: Box::new(inbox_record(*id, "op/cosmo-2/alerts")),
+                receipt: Some(Box::new(
+                    crate::receipts::draft(
+                        crate::receipts::Original {
+                            id: *id,
+                            sender: &sender,
+                            operation: &op,
+                            priority: Priority::Routine,
+                            tlp: Tlp::Amber,
+                        },
+                        ReceiptStatus::Delivered,
+                        1_000,
+                        60_000,
+                    )
+                    .unwrap(),
+                )),
+            })
+            .collect();
+        s.commit_received(batch).unwrap();
+        assert_eq!(
+            s.outbox_depth().unwrap(),
+            1,
+            "one receipt for five messages"
+        );
+        let queued = s.outbox(10).unwrap();
+        let body = match cordon_common::msg::Message::decode(MessageKind::Receipt, &queued[0].body)
+            .unwrap()
+        {
+            cordon_common::msg::Message::Receipt(r) => r,
+            other => panic!("{other:?}"),
+        };
+        let got: Vec<MessageId> = body.message_ids().map(MessageId).collect();
+        assert_eq!(got, ids);
+    }
+
+    #[test]
     fn inbox_dedups_by_id_and_queues_one_receipt() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("node.redb");
@@ -963,12 +1024,15 @@ pub(crate) mod tests {
     #[test]
     fn receipts_merge_per_recipient_and_unknown_ones_are_dropped() {
         let (_d, s) = open();
-        let sent = draft(MessageKind::Notice, Priority::Flash);
-        s.put_drafts(std::slice::from_ref(&sent)).unwrap();
         let hu: NodeId = "HU-NCP".parse().unwrap();
         let be: NodeId = "BE-NCP".parse().unwrap();
+        let mut sent = draft(MessageKind::Notice, Priority::Flash);
+        sent.sealed_to = vec![hu.clone(), be.clone()];
+        let mut other = draft(MessageKind::Notice, Priority::Flash);
+        other.sealed_to = vec![hu.clone()];
+        s.put_drafts(&[sent.clone(), other.clone()]).unwrap();
         let rcpt = |from: &NodeId, status, at| Received::Receipt {
-            message_id: sent.id,
+            message_ids: vec![sent.id],
             from: from.clone(),
             status,
             at,
@@ -978,15 +1042,42 @@ pub(crate) mod tests {
                 rcpt(&hu, ReceiptStatus::Delivered, 5),
                 rcpt(&hu, ReceiptStatus::Read, 7),
                 rcpt(&be, ReceiptStatus::Delivered, 6),
+                // An unknown id.
                 Received::Receipt {
-                    message_id: MessageId::new_v7(),
+                    message_ids: vec![MessageId::new_v7()],
                     from: be.clone(),
                     status: ReceiptStatus::Read,
                     at: 1,
                 },
+                // BE was never sealed `other`: it cannot have received it.
+                Received::Receipt {
+                    message_ids: vec![other.id],
+                    from: be.clone(),
+                    status: ReceiptStatus::Delivered,
+                    at: 2,
+                },
+                // One receipt for both: recorded for the one HU was sealed.
+                Received::Receipt {
+                    message_ids: vec![MessageId::new_v7(), other.id],
+                    from: hu.clone(),
+                    status: ReceiptStatus::Delivered,
+                    at: 8,
+                },
             ])
             .unwrap();
         assert_eq!(out[3], CommitOutcome::UnknownReceipt);
+        assert_eq!(out[4], CommitOutcome::UnknownReceipt);
+        assert_eq!(out[5], CommitOutcome::Receipt);
+        assert_eq!(
+            s.receipts_for(&other.id).unwrap(),
+            vec![(
+                hu.clone(),
+                ReceiptRecord {
+                    delivered_at: Some(8),
+                    ..Default::default()
+                }
+            )]
+        );
         let got = s.receipts_for(&sent.id).unwrap();
         assert_eq!(
             got,

@@ -46,7 +46,7 @@ pub use self::grading::{Grading, InfoGrade, SourceGrade};
 pub use self::limits::Limits;
 pub use self::marking::{Priority, Tlp};
 pub use self::notice::{Notice, Phase};
-pub use self::receipt::{Receipt, ReceiptStatus};
+pub use self::receipt::{Receipt, ReceiptStatus, MAX_RECEIPT_MORE};
 pub use self::seizure::{check_quantity, SeizedGoods, Seizure};
 pub use self::tasking::Tasking;
 pub use self::time::{Timestamp, TimestampError};
