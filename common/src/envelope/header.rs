@@ -111,7 +111,10 @@ impl Header {
             },
             Addressing::Direct(list) => {
                 if list.len() > limits.max_direct {
-                    return invalid(format!("to: more than {} direct recipients", limits.max_direct));
+                    return invalid(format!(
+                        "to: more than {} direct recipients",
+                        limits.max_direct
+                    ));
                 }
                 let mut seen = std::collections::HashSet::new();
                 if !list.iter().all(|c| seen.insert(c)) {

@@ -97,7 +97,9 @@ mod tests {
     #[test]
     fn more_ids_are_bounded_and_distinct() {
         let mut receipt = samples::receipt();
-        receipt.more = (1..=MAX_RECEIPT_MORE as u128).map(Uuid::from_u128).collect();
+        receipt.more = (1..=MAX_RECEIPT_MORE as u128)
+            .map(Uuid::from_u128)
+            .collect();
         assert_eq!(receipt.validate(&Limits::default()), Ok(()));
         assert_eq!(receipt.message_ids().count(), MAX_RECEIPT_MORE + 1);
         receipt.more.push(Uuid::from_u128(u128::MAX));
