@@ -2,8 +2,13 @@
 //!
 //! The certificate profile (PROTOCOL.md, "Certificate profile"): node id in a SAN URI
 //! `cordon://node/<ID>`, organisation in O, ISO 3166 country in C (optional), role in OU,
-//! extended key usage clientAuth, an Ed25519 or ECDSA P-256 key. This module only reads
-//! fields; chain, validity and revocation are checked by [`crate::pki::TrustStore`].
+//! extended key usage clientAuth, an Ed25519 or ECDSA P-256 key. This module reads and
+//! checks those fields; chain, validity and revocation are checked by
+//! [`crate::pki::TrustStore`]. The clientAuth check is made here, not left to webpki:
+//! webpki accepts a certificate that has no extended key usage extension at all, and the
+//! profile requires one that names clientAuth. The hub's TLS verifier and a recipient's
+//! signer check both go through [`NodeIdentity::from_der`], so both refuse such a
+//! certificate.
 
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::GeneralName;
@@ -49,6 +54,16 @@ pub enum IdentityError {
     /// The key is neither Ed25519 nor ECDSA P-256.
     #[error("certificate key is neither Ed25519 nor ECDSA P-256 (algorithm {0})")]
     UnsupportedKey(String),
+    /// No extended key usage extension, or one without clientAuth (a node certificate must
+    /// name clientAuth; anyExtendedKeyUsage alone is not enough).
+    #[error(
+        "certificate extended key usage is {}; the node profile requires clientAuth",
+        if *.eku_present { "present without clientAuth" } else { "missing" }
+    )]
+    NoClientAuth {
+        /// Whether the certificate has an extended key usage extension at all.
+        eku_present: bool,
+    },
 }
 
 /// The signature algorithm of an identity key.
@@ -100,7 +115,9 @@ pub struct NodeIdentity {
 }
 
 impl NodeIdentity {
-    /// Read the identity from a DER certificate. Does not check the chain.
+    /// Read the identity from a DER certificate and check the node profile, including
+    /// extended key usage clientAuth ([`IdentityError::NoClientAuth`]). Does not check the
+    /// chain.
     pub fn from_der(der: &[u8]) -> Result<Self, IdentityError> {
         let (_, cert) =
             X509Certificate::from_der(der).map_err(|e| IdentityError::Malformed(e.to_string()))?;
@@ -129,14 +146,30 @@ impl NodeIdentity {
                 }
             }
         };
+        let public_key = public_key_of(&cert)?;
+        require_client_auth(&cert)?;
         Ok(Self {
             node_id,
             role,
             organisation,
             country,
             fingerprint: Fingerprint::of_der(der),
-            public_key: public_key_of(&cert)?,
+            public_key,
         })
+    }
+}
+
+/// The profile requires an extended key usage extension naming clientAuth. (webpki's
+/// `KeyUsage::client_auth()` accepts a certificate with no such extension, so this is
+/// checked here.)
+fn require_client_auth(cert: &X509Certificate<'_>) -> Result<(), IdentityError> {
+    match cert
+        .extended_key_usage()
+        .map_err(|e| IdentityError::Malformed(e.to_string()))?
+    {
+        Some(eku) if eku.value.client_auth => Ok(()),
+        Some(_) => Err(IdentityError::NoClientAuth { eku_present: true }),
+        None => Err(IdentityError::NoClientAuth { eku_present: false }),
     }
 }
 

@@ -18,6 +18,7 @@ struct Profile {
     o: Option<&'static str>,
     c: Option<&'static str>,
     alg: &'static rcgen::SignatureAlgorithm,
+    eku: Vec<ExtendedKeyUsagePurpose>,
 }
 
 fn good() -> Profile {
@@ -27,13 +28,25 @@ fn good() -> Profile {
         o: Some("Belgian Customs"),
         c: Some("BE"),
         alg: &PKCS_ED25519,
+        eku: vec![ExtendedKeyUsagePurpose::ClientAuth],
     }
 }
 
 fn make(p: Profile) -> Vec<u8> {
+    make_chain(p).1
+}
+
+/// A root (DER) and a certificate with profile `p` issued by it (DER).
+fn make_chain(p: Profile) -> (Vec<u8>, Vec<u8>) {
     let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
     let mut ca_params = CertificateParams::default();
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let root = ca_params
+        .clone()
+        .self_signed(&ca_key)
+        .unwrap()
+        .der()
+        .to_vec();
     let issuer = Issuer::new(ca_params, ca_key);
     let key = KeyPair::generate_for(p.alg).unwrap();
     let mut params = CertificateParams::default();
@@ -54,8 +67,11 @@ fn make(p: Profile) -> Vec<u8> {
     if let Some(c) = p.c {
         params.distinguished_name.push(DnType::CountryName, c);
     }
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-    params.signed_by(&key, &issuer).unwrap().der().to_vec()
+    params.extended_key_usages = p.eku;
+    (
+        root,
+        params.signed_by(&key, &issuer).unwrap().der().to_vec(),
+    )
 }
 
 #[test]
@@ -132,6 +148,20 @@ fn each_missing_or_malformed_field_has_its_own_error() {
             },
             IdentityError::BadCountry("Belgium".into()),
         ),
+        (
+            Profile {
+                eku: vec![],
+                ..good()
+            },
+            IdentityError::NoClientAuth { eku_present: false },
+        ),
+        (
+            Profile {
+                eku: vec![ExtendedKeyUsagePurpose::ServerAuth],
+                ..good()
+            },
+            IdentityError::NoClientAuth { eku_present: true },
+        ),
     ];
     for (profile, want) in cases {
         assert_eq!(
@@ -185,6 +215,30 @@ fn trust_store_requires_client_auth_and_the_profile() {
     assert_eq!(
         trust.verify_node_cert(&node.cert_der, 1_000_000_000),
         Err(TrustError::NotYetValid)
+    );
+}
+
+/// webpki's `KeyUsage::client_auth()` accepts a certificate with no extended key usage
+/// extension at all; a recipient checking an envelope's signer must not.
+#[test]
+fn trust_store_refuses_a_signer_without_extended_key_usage() {
+    let (root, with) = make_chain(good());
+    let trust = cordon_common::pki::TrustStore::new(vec![root.into()], vec![]).unwrap();
+    let now = now_ms() / 1000;
+    assert_eq!(
+        trust.verify_node_cert(&with, now).unwrap().node_id.as_str(),
+        "BE-NCP"
+    );
+    let (root, without) = make_chain(Profile {
+        eku: vec![],
+        ..good()
+    });
+    let trust = cordon_common::pki::TrustStore::new(vec![root.into()], vec![]).unwrap();
+    assert_eq!(
+        trust.verify_node_cert(&without, now),
+        Err(TrustError::Identity(IdentityError::NoClientAuth {
+            eku_present: false
+        }))
     );
 }
 

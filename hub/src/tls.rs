@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use cordon_common::identity::NodeIdentity;
+use cordon_common::identity::{IdentityError, NodeIdentity};
 use cordon_common::pki::TrustStore;
 use cordon_common::quic::{crypto_provider as provider, ALPN};
 use rustls::client::danger::HandshakeSignatureValid;
@@ -29,10 +29,12 @@ pub enum TlsError {
 /// identity (SAN URI, role, organisation).
 #[derive(Debug, thiserror::Error)]
 #[error("client certificate lacks the Cordon node profile: {0}")]
-struct ProfileError(cordon_common::identity::IdentityError);
+struct ProfileError(IdentityError);
 
 /// A client verifier that checks chain, validity, clientAuth and CRLs (webpki), then the
-/// Cordon node profile; its CRLs can be replaced while the hub runs.
+/// Cordon node profile, which also requires an extended key usage extension naming
+/// clientAuth (webpki accepts a certificate without one); its CRLs can be replaced while
+/// the hub runs.
 #[derive(Debug)]
 pub struct NodeCertVerifier {
     inner: RwLock<Arc<dyn ClientCertVerifier>>,
@@ -105,9 +107,15 @@ impl ClientCertVerifier for NodeCertVerifier {
             .current()
             .verify_client_cert(end_entity, intermediates, now)?;
         NodeIdentity::from_der(end_entity).map_err(|e| {
-            rustls::Error::InvalidCertificate(rustls::CertificateError::Other(rustls::OtherError(
-                Arc::new(ProfileError(e)),
-            )))
+            rustls::Error::InvalidCertificate(match e {
+                // webpki lets a certificate without an extended key usage extension
+                // through; the profile does not. Same error (and alert) as webpki's own
+                // clientAuth refusal, so it is counted as `wrong-usage`.
+                IdentityError::NoClientAuth { .. } => rustls::CertificateError::InvalidPurpose,
+                other => rustls::CertificateError::Other(rustls::OtherError(Arc::new(
+                    ProfileError(other),
+                ))),
+            })
         })?;
         Ok(ok)
     }

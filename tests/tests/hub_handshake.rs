@@ -118,6 +118,22 @@ async fn certificate_without_client_auth_is_refused() {
     assert_eq!(refused_count(&hub, "wrong-usage").await, 1);
 }
 
+/// webpki accepts a certificate with no extended key usage extension at all; the node
+/// profile requires one that names clientAuth.
+#[tokio::test]
+async fn certificate_without_any_extended_key_usage_is_refused() {
+    let pki = Pki::new().unwrap();
+    let hub = hub(&pki).await;
+    let no_eku = pki
+        .custom_node("BE-NCP", |p| p.extended_key_usages.clear())
+        .unwrap();
+    assert!(connect_raw(&pki, &no_eku, hub.addr()).await.is_err());
+    assert_eq!(refused_count(&hub, "wrong-usage").await, 1);
+    // The same CA's profile certificate still gets in.
+    let nl = pki.node("NL-NCP", Role::Member).unwrap();
+    connect_raw(&pki, &nl, hub.addr()).await.unwrap();
+}
+
 #[tokio::test]
 async fn certificate_without_san_uri_is_refused() {
     let pki = Pki::new().unwrap();
