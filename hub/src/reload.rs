@@ -1,5 +1,6 @@
 //! Reloading the policy and the CRLs without a restart (SIGHUP, or a change of the
-//! files). A bad file is refused with its reason and the old one stays in force. Sessions
+//! files). A bad file is refused with its reason and the old one stays in force; a CRL
+//! must be signed by the federation root to be put in force. Sessions
 //! of newly revoked nodes are closed; sessions whose grants changed are closed so that
 //! the node reconnects under the new policy; every other session stays up.
 
@@ -7,7 +8,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use cordon_common::pki::{read_pem_certs, read_pem_crls, TrustError, TrustStore};
+use cordon_common::pki::{
+    check_crl, read_pem_certs, read_pem_crls, PemError, TrustError, TrustStore,
+};
 use cordon_common::wire::ErrorCode;
 use tracing::{info, warn};
 
@@ -25,7 +28,7 @@ pub struct ReloadReport {
     pub policy_error: Option<String>,
     /// The CRLs were replaced.
     pub crls_reloaded: bool,
-    /// The CRL files were refused, with this reason.
+    /// The CRL files were refused, with the file and the reason.
     pub crl_error: Option<String>,
     /// Sessions closed because their certificate is now revoked.
     pub revoked_sessions: Vec<String>,
@@ -33,14 +36,57 @@ pub struct ReloadReport {
     pub regranted_sessions: Vec<String>,
 }
 
-/// Read the federation root and CRLs named by the configuration.
-pub fn load_trust(config: &HubConfig) -> Result<TrustStore, String> {
-    let roots = read_pem_certs(&config.root).map_err(|e| e.to_string())?;
+/// The federation root or a CRL file could not be put in force. Every variant names the
+/// file; the trust store in force is left as it was.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrustLoadError {
+    /// The root certificate file could not be read (the message names it).
+    #[error("federation root: {0}")]
+    RootFile(#[source] PemError),
+    /// The root certificates were refused.
+    #[error("federation root {path}: {source}")]
+    Root {
+        /// The root certificate file.
+        path: String,
+        /// Why.
+        #[source]
+        source: TrustError,
+    },
+    /// A CRL file could not be read (the message names it).
+    #[error("CRL file: {0}")]
+    CrlFile(#[source] PemError),
+    /// A CRL in this file is refused: malformed, not issued by a federation root, or its
+    /// signature does not verify under the root.
+    #[error("CRL file {path} refused: {source}")]
+    Crl {
+        /// The CRL file.
+        path: String,
+        /// Why.
+        #[source]
+        source: TrustError,
+    },
+}
+
+/// Read the federation root and CRLs named by the configuration. Each CRL is checked
+/// against the root (issuer, signature) before anything is put in force.
+pub fn load_trust(config: &HubConfig) -> Result<TrustStore, TrustLoadError> {
+    let roots = read_pem_certs(&config.root).map_err(TrustLoadError::RootFile)?;
     let mut crls = Vec::new();
     for p in &config.crls {
-        crls.extend(read_pem_crls(p).map_err(|e| e.to_string())?);
+        let in_file = read_pem_crls(p).map_err(TrustLoadError::CrlFile)?;
+        for crl in &in_file {
+            check_crl(&roots, crl).map_err(|source| TrustLoadError::Crl {
+                path: p.display().to_string(),
+                source,
+            })?;
+        }
+        crls.extend(in_file);
     }
-    TrustStore::new(roots, crls).map_err(|e| e.to_string())
+    TrustStore::new(roots, crls).map_err(|source| TrustLoadError::Root {
+        path: config.root.display().to_string(),
+        source,
+    })
 }
 
 /// Reload the policy and the CRLs now.
@@ -79,10 +125,10 @@ pub async fn reload(state: &Arc<HubState>) -> ReloadReport {
     match load_trust(&state.config) {
         Ok(trust) => match state.verifier.reload(&trust) {
             Ok(()) => {
-                let count = trust.crls().len() as u64;
+                let count = u64::try_from(trust.revoked_count()).unwrap_or(u64::MAX);
                 state.set_trust(trust);
                 report.crls_reloaded = true;
-                info!(paths = %crl_paths, "CRLs reloaded");
+                info!(paths = %crl_paths, revoked = count, "CRLs reloaded");
                 state
                     .audit
                     .record(AuditEvent::CrlReloaded {
@@ -92,6 +138,7 @@ pub async fn reload(state: &Arc<HubState>) -> ReloadReport {
                     .await;
             }
             Err(e) => {
+                warn!(paths = %crl_paths, error = %e, "CRLs refused; the previous ones stay in force");
                 report.crl_error = Some(e.to_string());
                 state
                     .audit
@@ -104,12 +151,12 @@ pub async fn reload(state: &Arc<HubState>) -> ReloadReport {
         },
         Err(e) => {
             warn!(paths = %crl_paths, error = %e, "CRLs refused; the previous ones stay in force");
-            report.crl_error = Some(e.clone());
+            report.crl_error = Some(e.to_string());
             state
                 .audit
                 .record(AuditEvent::CrlReloadRefused {
                     path: crl_paths.clone(),
-                    reason: e,
+                    reason: e.to_string(),
                 })
                 .await;
         }

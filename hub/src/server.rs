@@ -77,7 +77,7 @@ impl RunningHub {
     /// Start a hub from its configuration.
     pub async fn start(config: HubConfig) -> Result<Self, StartError> {
         let pki = |e: String| StartError::Pki(e);
-        let trust = load_trust(&config).map_err(pki)?;
+        let trust = load_trust(&config).map_err(|e| pki(e.to_string()))?;
         let chain =
             cordon_common::pki::read_pem_certs(&config.cert).map_err(|e| pki(e.to_string()))?;
         let (_, key) = IdentityKey::load(&config.key).map_err(|e| pki(e.to_string()))?;

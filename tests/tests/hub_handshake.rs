@@ -217,6 +217,53 @@ async fn crl_reloaded_while_connected_closes_only_the_revoked_session() {
     assert!(connect_raw(&pki, &nl, hub.addr()).await.is_err());
 }
 
+/// A CRL is put in force only if the federation root signed it. One made by another CA
+/// (here with the same name, so webpki would pick it for our nodes and fail its signature
+/// at every handshake) is refused naming the file, and the CRL in force stays.
+#[tokio::test]
+async fn a_crl_signed_by_another_ca_is_refused_and_the_old_crl_stays_in_force() {
+    let pki = Pki::new().unwrap();
+    let hub = hub(&pki).await;
+    let nl = pki.node("NL-NCP", Role::Member).unwrap();
+    let hu = pki.node("HU-NCP", Role::Member).unwrap();
+    let be = pki.node("BE-NCP", Role::Member).unwrap();
+    pki.revoke(&nl).unwrap();
+    pki.revoke(&hu).unwrap();
+    let report = hub.hub.reload().await;
+    assert!(report.crls_reloaded, "{report:?}");
+    // Another CA's CRL (revoking nothing) written over the hub's CRL file.
+    let other = Pki::new().unwrap();
+    std::fs::copy(other.crl_path(), pki.crl_path()).unwrap();
+    let report = hub.hub.reload().await;
+    assert!(!report.crls_reloaded, "{report:?}");
+    let err = report.crl_error.expect("the forged CRL is refused");
+    let file = pki.crl_path().display().to_string();
+    assert!(
+        err.contains(&file) && err.contains("signature"),
+        "names the file and the reason: {err}"
+    );
+    // The old CRL is still enforced: NL-NCP is refused, BE-NCP gets in.
+    assert!(connect_raw(&pki, &nl, hub.addr()).await.is_err());
+    assert_eq!(refused_count(&hub, "revoked").await, 1);
+    connect_raw(&pki, &be, hub.addr()).await.unwrap();
+    // Audited: the good reload counts revoked certificates (2, in one file), the refusal
+    // names the file.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let audit = std::fs::read_to_string(hub.hub.state().config.audit_path()).unwrap();
+    assert!(
+        audit
+            .lines()
+            .any(|l| l.contains("\"crl-reloaded\"") && l.contains("\"revoked_count\":2")),
+        "{audit}"
+    );
+    assert!(
+        audit
+            .lines()
+            .any(|l| l.contains("\"crl-reload-refused\"") && l.contains("refused: CRL signature")),
+        "{audit}"
+    );
+}
+
 #[tokio::test]
 async fn openssl_made_ca_and_node_certificate_work() {
     let pki = Pki::new().unwrap();

@@ -9,4 +9,4 @@ mod trust;
 pub use ca::{Ca, CaError, HubCertRequest, IssuedCert, NodeCertRequest, RevokedEntry, Validity};
 pub use files::{read_pem_certs, read_pem_crls, write_public_file, write_secret_file, PemError};
 pub use keys::{IdentityKey, KeyError};
-pub use trust::{TrustError, TrustStore};
+pub use trust::{check_crl, TrustError, TrustStore};

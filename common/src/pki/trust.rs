@@ -1,5 +1,6 @@
 //! Trust decisions: does a certificate chain to the federation root, is it valid now,
 //! and is it unrevoked? Used by recipients to trust a signer and by the hub for bundles.
+//! A CRL is only put in force once its signature verifies under a federation root.
 
 use std::time::Duration;
 
@@ -8,6 +9,10 @@ use webpki::{
     BorrowedCertRevocationList, CertRevocationList, EndEntityCert, ExpirationPolicy, KeyUsage,
     OwnedCertRevocationList, RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
 };
+
+use x509_parser::certificate::X509Certificate;
+use x509_parser::oid_registry::{Oid, OID_PKCS1_SHA1WITHRSA, OID_SHA1_WITH_RSA};
+use x509_parser::prelude::FromDer;
 
 use crate::identity::{IdentityError, NodeIdentity};
 
@@ -24,6 +29,16 @@ pub enum TrustError {
     /// A CRL could not be parsed.
     #[error("CRL is malformed: {0}")]
     BadCrl(String),
+    /// No federation root carries the CRL's issuer name.
+    #[error("CRL is not issued by a federation root (issuer {0})")]
+    CrlUnknownIssuer(String),
+    /// The CRL's signature does not verify under the federation root of its issuer's name
+    /// (another CA made it, or it was altered).
+    #[error("CRL signature does not verify under the federation root: {0}")]
+    CrlBadSignature(String),
+    /// The root named as the CRL's issuer has a key usage without cRLSign.
+    #[error("the federation root's key usage does not allow signing CRLs")]
+    CrlIssuerNotCrlSigner,
     /// The certificate does not chain to the federation root.
     #[error("certificate is not issued by the federation CA")]
     UnknownIssuer,
@@ -78,10 +93,63 @@ pub struct TrustStore {
     anchors: Vec<TrustAnchor<'static>>,
     crl_ders: Vec<CertificateRevocationListDer<'static>>,
     crls: Vec<CertRevocationList<'static>>,
+    revoked_count: usize,
+}
+
+/// Signature algorithms refused on a CRL even though the parser can verify them (SHA-1;
+/// webpki refuses them at the handshake, so such a CRL would refuse every node).
+const REFUSED_CRL_SIGNATURES: [Oid<'static>; 2] = [OID_PKCS1_SHA1WITHRSA, OID_SHA1_WITH_RSA];
+
+/// Check one CRL against the federation `roots` before it is put in force: it parses,
+/// its issuer name is one of the roots' subjects, that root's key usage (if any) allows
+/// signing CRLs, and its signature verifies under that root's key. These are the checks
+/// webpki makes at each handshake, made up front: at the handshake a CRL that fails them
+/// refuses every node of its issuer, instead of being refused itself. Returns how many
+/// certificates the CRL revokes.
+pub fn check_crl(roots: &[CertificateDer<'_>], crl: &[u8]) -> Result<usize, TrustError> {
+    BorrowedCertRevocationList::from_der(crl).map_err(|e| TrustError::BadCrl(e.to_string()))?;
+    let (rest, parsed) = x509_parser::revocation_list::CertificateRevocationList::from_der(crl)
+        .map_err(|e| TrustError::BadCrl(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(TrustError::BadCrl("trailing bytes after the CRL".into()));
+    }
+    let sig_oid = parsed.signature_algorithm.algorithm.clone();
+    if REFUSED_CRL_SIGNATURES.contains(&sig_oid) {
+        return Err(TrustError::CrlBadSignature(format!(
+            "signature algorithm {sig_oid} (SHA-1) is not accepted"
+        )));
+    }
+    let issuer = parsed.issuer().as_raw();
+    let mut named = false;
+    let mut last_err = None;
+    for root in roots {
+        let Ok((_, root)) = X509Certificate::from_der(root) else {
+            continue;
+        };
+        if root.subject().as_raw() != issuer {
+            continue;
+        }
+        named = true;
+        if let Ok(Some(ku)) = root.key_usage() {
+            if !ku.value.crl_sign() {
+                last_err = Some(TrustError::CrlIssuerNotCrlSigner);
+                continue;
+            }
+        }
+        match parsed.verify_signature(root.public_key()) {
+            Ok(()) => return Ok(parsed.iter_revoked_certificates().count()),
+            Err(e) => last_err = Some(TrustError::CrlBadSignature(e.to_string())),
+        }
+    }
+    if !named {
+        return Err(TrustError::CrlUnknownIssuer(parsed.issuer().to_string()));
+    }
+    Err(last_err.unwrap_or_else(|| TrustError::CrlBadSignature("no usable root".into())))
 }
 
 impl TrustStore {
-    /// Build from root certificates and CRLs (DER).
+    /// Build from root certificates and CRLs (DER). Each CRL must be signed by a root
+    /// ([`check_crl`]); one that is not is refused, so that it never replaces CRLs in force.
     pub fn new(
         roots: Vec<CertificateDer<'static>>,
         crl_ders: Vec<CertificateRevocationListDer<'static>>,
@@ -97,6 +165,10 @@ impl TrustStore {
                     .map_err(|e| TrustError::BadRoot(e.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let mut revoked_count = 0;
+        for d in &crl_ders {
+            revoked_count += check_crl(&roots, d)?;
+        }
         let crls = crl_ders
             .iter()
             .map(|d| {
@@ -111,6 +183,7 @@ impl TrustStore {
             anchors,
             crl_ders,
             crls,
+            revoked_count,
         })
     }
 
@@ -122,6 +195,11 @@ impl TrustStore {
     /// The CRLs in force.
     pub fn crls(&self) -> &[CertificateRevocationListDer<'static>] {
         &self.crl_ders
+    }
+
+    /// How many certificates the CRLs in force revoke (entries summed over the CRLs).
+    pub fn revoked_count(&self) -> usize {
+        self.revoked_count
     }
 
     /// Check that `cert` is a node certificate issued by the federation CA, valid at

@@ -95,7 +95,8 @@ pub enum AuditEvent {
     CrlReloaded {
         /// The CRL file(s).
         path: String,
-        /// How many certificates they revoke.
+        /// How many certificates they revoke (revoked serials summed over the CRLs, not
+        /// the number of CRL files).
         revoked_count: u64,
     },
     /// CRLs were refused; the previous ones stay in force.
