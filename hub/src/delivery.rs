@@ -2,7 +2,8 @@
 //! priority. Each lane sends what is stored after the node's cursors, in order per
 //! channel, keeps at most a window of unacknowledged `Deliver` frames (memory stays
 //! bounded whatever the backlog), advances cursors on `DeliverAck`, and disconnects a node
-//! that stalls with a full window.
+//! that stalls: a full window without an acknowledgement, or a write blocked by flow
+//! control, for the stall timeout.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -100,6 +101,9 @@ pub enum LaneEnd {
     Closed,
     /// The node stopped acknowledging with a full window.
     Stalled,
+    /// The node stopped reading: one write stayed blocked (QUIC flow control) for the
+    /// whole stall timeout, before the window could fill.
+    WriteStalled,
     /// The node sent something other than `DeliverAck`.
     Protocol(ErrorCode, String),
     /// The store failed.
@@ -158,16 +162,18 @@ pub async fn run_lanes(
     while let Some(t) = tasks.join_next().await {
         match t {
             Ok((_, LaneEnd::Closed)) | Err(_) => {}
-            Ok((lane, LaneEnd::Stalled)) => {
-                warn!(
-                    ?lane,
-                    "node stopped acknowledging deliveries; disconnecting"
-                );
+            Ok((lane, end @ (LaneEnd::Stalled | LaneEnd::WriteStalled))) => {
+                let reason = if matches!(end, LaneEnd::Stalled) {
+                    "delivery stalled: no acknowledgement with a full window"
+                } else {
+                    "delivery stalled: the node stopped reading (a write blocked by flow control)"
+                };
+                warn!(?lane, %reason, "disconnecting");
                 state
                     .audit
                     .record(AuditEvent::Disconnected {
                         node: peer.node_id().to_string(),
-                        reason: "delivery stalled: no acknowledgement with a full window".into(),
+                        reason: reason.into(),
                     })
                     .await;
                 conn.close(ErrorCode::Timeout.as_u16().into(), b"delivery stalled");
@@ -224,6 +230,7 @@ async fn run_lane(
     let LaneSignals { wakers, backlog } = signals;
     let max_frame = state.config.limits.max_frame;
     let window = state.config.limits.delivery_window;
+    let stall_timeout = state.config.limits.stall_timeout();
     let node = peer.node_id().clone();
     // Cursors from the store.
     let mut chans: Vec<ChannelCursor> = Vec::with_capacity(channels.len());
@@ -314,8 +321,19 @@ async fn run_lane(
                             seq: entry.seq,
                             envelope,
                         });
-                        if write_frame(&mut send, &f, max_frame).await.is_err() {
-                            break 'outer LaneEnd::Closed;
+                        // A node that stops reading blocks this write once flow control
+                        // is exhausted, before the window fills and while its keep-alives
+                        // hold the connection: a write blocked for the stall timeout is a
+                        // stall.
+                        match tokio::time::timeout(
+                            stall_timeout,
+                            write_frame(&mut send, &f, max_frame),
+                        )
+                        .await
+                        {
+                            Ok(Ok(())) => {}
+                            Ok(Err(_)) => break 'outer LaneEnd::Closed,
+                            Err(_) => break 'outer LaneEnd::WriteStalled,
                         }
                         state.metrics.deliveries.inc();
                         ch.outstanding.insert(entry.seq);
@@ -340,7 +358,7 @@ async fn run_lane(
         }
         let full = inflight >= window;
         let far = Instant::now() + Duration::from_secs(3600);
-        let stall = tokio::time::sleep_until(last_progress + state.config.limits.stall_timeout());
+        let stall = tokio::time::sleep_until(last_progress + stall_timeout);
         let flush_due = tokio::time::sleep_until(flush_at.unwrap_or(far));
         tokio::pin!(stall, flush_due);
         tokio::select! {

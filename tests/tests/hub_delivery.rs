@@ -266,14 +266,12 @@ async fn expired_messages_are_not_delivered() {
     assert_eq!(nl.open(&got[0].envelope).unwrap().0.id, long.id);
 }
 
-#[tokio::test]
-async fn a_stalled_node_is_disconnected_and_the_others_are_served() {
-    let (pki, hub) = start("delivery_window = 8\nstall_timeout_ms = 1500").await;
-    let stalled_creds = pki.node("NL-NCP", Role::Member).unwrap();
-    // NL-NCP subscribes but never acknowledges.
-    let mut stalled = cordon_testbed::client::connect_raw(&pki, &stalled_creds, hub.addr())
-        .await
-        .unwrap();
+/// Publish its key bundle and subscribe, but never accept a lane: it neither reads nor
+/// acknowledges a delivery.
+async fn subscribe_and_stop_reading(
+    stalled: &mut cordon_node::client::HubSession,
+    stalled_creds: &cordon_testbed::NodeCreds,
+) {
     let kem = cordon_common::envelope::KemKeyPair::generate().unwrap();
     let key = stalled_creds.identity_key().unwrap();
     let b = cordon_common::envelope::KeyBundle::sign(
@@ -292,6 +290,17 @@ async fn a_stalled_node_is_disconnected_and_the_others_are_served() {
     );
     // Subscribed, but it never accepts a lane nor acknowledges a delivery.
     stalled.subscribe(vec![]).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_stalled_node_is_disconnected_and_the_others_are_served() {
+    let (pki, hub) = start("delivery_window = 8\nstall_timeout_ms = 1500").await;
+    let stalled_creds = pki.node("NL-NCP", Role::Member).unwrap();
+    // NL-NCP subscribes but never acknowledges.
+    let mut stalled = cordon_testbed::client::connect_raw(&pki, &stalled_creds, hub.addr())
+        .await
+        .unwrap();
+    subscribe_and_stop_reading(&mut stalled, &stalled_creds).await;
     let mut hu = client(&pki, &hub, "HU-NCP", Role::Member, true).await;
     let mut be = client(&pki, &hub, "BE-NCP", Role::Member, false).await;
     let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse().unwrap()];
@@ -331,5 +340,78 @@ async fn a_stalled_node_is_disconnected_and_the_others_are_served() {
             .render()
             .contains("cordon_backlog{node=\"NL-NCP\"} 0\n"),
         "a disconnected node's session backlog is 0"
+    );
+}
+
+/// A node that stops reading once QUIC flow control is full blocks the hub's write before
+/// its delivery window fills (large envelopes, small receive windows); its keep-alives
+/// hold the connection. A write blocked for the stall timeout is a stall: the node is
+/// disconnected, and the others are still served.
+#[tokio::test]
+async fn a_node_that_stops_reading_is_disconnected_before_its_window_fills() {
+    const BODY: usize = 200 * 1024;
+    const N: usize = 12;
+    let (pki, hub) = start("delivery_window = 64\nstall_timeout_ms = 1500").await;
+    let stalled_creds = pki.node("NL-NCP", Role::Member).unwrap();
+    // Its flow control lets about two 200 KiB envelopes through; the window is 64.
+    let (chain, key) = stalled_creds.tls().unwrap();
+    let limits = cordon_common::quic::TransportLimits {
+        stream_window: 256 * 1024,
+        connection_window: 512 * 1024,
+        ..Default::default()
+    };
+    let connector =
+        cordon_node::client::Connector::new(&pki.roots().unwrap(), chain, key, &limits).unwrap();
+    let mut stalled = connector
+        .connect(&cordon_node::client::HubTarget {
+            addr: hub.addr(),
+            server_name: "localhost".into(),
+        })
+        .await
+        .unwrap();
+    subscribe_and_stop_reading(&mut stalled, &stalled_creds).await;
+    let mut hu = client(&pki, &hub, "HU-NCP", Role::Member, true).await;
+    let mut be = client(&pki, &hub, "BE-NCP", Role::Member, false).await;
+    let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse().unwrap()];
+    let recips = be.recipients(&to).await.unwrap();
+    assert!(recips.iter().any(|r| r.node_id.as_str() == "NL-NCP"));
+    for i in 0..N {
+        let h = be
+            .header(MessageKind::Alert, "cosmo-2", &to, Priority::Routine)
+            .unwrap();
+        let env = be.seal(&h, &vec![i as u8; BODY], &recips).unwrap();
+        let ack = be.publish(env).await.unwrap();
+        assert_eq!(ack.outcome, PublishOutcome::Stored, "{}", ack.reason);
+    }
+    assert!(
+        N * BODY > 2 * limits.connection_window as usize && N < 64,
+        "more bytes than flow control lets through, fewer deliveries than the window"
+    );
+    let closed = tokio::time::timeout(Duration::from_secs(10), stalled.connection().closed())
+        .await
+        .expect("a node that stopped reading is cut off (stall timeout 1.5 s)");
+    match closed {
+        quinn::ConnectionError::ApplicationClosed(c) => {
+            assert_eq!(
+                u64::from(c.error_code),
+                u64::from(cordon_common::wire::ErrorCode::Timeout.as_u16())
+            )
+        }
+        other => panic!("{other}"),
+    }
+    // HU-NCP, reading, gets every message.
+    let got = hu.collect(N, Duration::from_secs(20)).await.unwrap();
+    assert_eq!(got.len(), N);
+    assert!(got
+        .iter()
+        .all(|d| hu.open(&d.envelope).unwrap().1.len() == BODY));
+    // The disconnect is audited with its reason.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let audit = std::fs::read_to_string(hub.hub.state().config.audit_path()).unwrap();
+    assert!(
+        audit
+            .lines()
+            .any(|l| l.contains("\"disconnected\"") && l.contains("stopped reading")),
+        "{audit}"
     );
 }
