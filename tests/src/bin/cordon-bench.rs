@@ -399,9 +399,9 @@ async fn open_idle(
     to: usize,
     conns: &mut Vec<(quinn::Connection, quinn::SendStream, quinn::RecvStream)>,
 ) -> Result<()> {
-    let mut transport = cordon_common::quic::TransportLimits::default();
-    transport.keep_alive = Duration::from_secs(10);
-    let transport = Arc::new(transport_config(&transport));
+    let transport = Arc::new(transport_config(
+        &cordon_common::quic::TransportLimits::default(),
+    ));
     for i in from..to {
         let creds = pki.node(&format!("I-{i:05}"), Role::Rilo)?;
         let (chain, key) = creds.tls()?;
