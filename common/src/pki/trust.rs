@@ -2,6 +2,8 @@
 //! and is it unrevoked? Used by recipients to trust a signer and by the hub for bundles.
 //! A CRL is only put in force once its signature verifies under a federation root.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, TrustAnchor, UnixTime};
@@ -15,6 +17,7 @@ use x509_parser::oid_registry::{Oid, OID_PKCS1_SHA1WITHRSA, OID_SHA1_WITH_RSA};
 use x509_parser::prelude::FromDer;
 
 use crate::identity::{IdentityError, NodeIdentity};
+use crate::ids::Fingerprint;
 
 /// Why a certificate is not trusted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -94,6 +97,29 @@ pub struct TrustStore {
     crl_ders: Vec<CertificateRevocationListDer<'static>>,
     crls: Vec<CertRevocationList<'static>>,
     revoked_count: usize,
+    verified: Mutex<HashMap<Fingerprint, Verified>>,
+}
+
+/// Most node certificates remembered as verified (about 200 in a federation); when
+/// full, the memory is cleared and refills on use.
+const VERIFIED_CAPACITY: usize = 4096;
+
+/// A node certificate that passed [`TrustStore::verify_node_cert`], with its validity.
+#[derive(Debug)]
+struct Verified {
+    identity: NodeIdentity,
+    not_before: u64,
+    not_after: u64,
+}
+
+/// A certificate's validity period, Unix seconds (`None` if it does not parse).
+fn validity_secs(cert: &[u8]) -> Option<(u64, u64)> {
+    let (_, c) = x509_parser::parse_x509_certificate(cert).ok()?;
+    let v = c.validity();
+    Some((
+        u64::try_from(v.not_before.timestamp()).ok()?,
+        u64::try_from(v.not_after.timestamp()).ok()?,
+    ))
 }
 
 /// Signature algorithms refused on a CRL even though the parser can verify them (SHA-1;
@@ -184,6 +210,7 @@ impl TrustStore {
             crl_ders,
             crls,
             revoked_count,
+            verified: Mutex::new(HashMap::new()),
         })
     }
 
@@ -204,7 +231,48 @@ impl TrustStore {
 
     /// Check that `cert` is a node certificate issued by the federation CA, valid at
     /// `now_unix_secs`, not revoked, with clientAuth, and read its identity.
+    ///
+    /// A certificate that passed is remembered by its SHA-256 for as long as this store
+    /// lives (its roots and CRLs never change; a new CRL makes a new store) and answered
+    /// from memory while `now` is inside its validity period: a recipient verifies each
+    /// signer's chain once, not once per message.
     pub fn verify_node_cert(
+        &self,
+        cert: &[u8],
+        now_unix_secs: u64,
+    ) -> Result<NodeIdentity, TrustError> {
+        let fp = Fingerprint::of_der(cert);
+        if let Some(v) = self.remembered().get(&fp) {
+            if (v.not_before..=v.not_after).contains(&now_unix_secs) {
+                return Ok(v.identity.clone());
+            }
+        }
+        let identity = self.verify_node_cert_uncached(cert, now_unix_secs)?;
+        if let Some((not_before, not_after)) = validity_secs(cert) {
+            let mut memory = self.remembered();
+            if memory.len() >= VERIFIED_CAPACITY {
+                memory.clear();
+            }
+            memory.insert(
+                fp,
+                Verified {
+                    identity: identity.clone(),
+                    not_before,
+                    not_after,
+                },
+            );
+        }
+        Ok(identity)
+    }
+
+    fn remembered(&self) -> std::sync::MutexGuard<'_, HashMap<Fingerprint, Verified>> {
+        // A panic while holding the lock leaves a consistent map (inserts are whole).
+        self.verified
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn verify_node_cert_uncached(
         &self,
         cert: &[u8],
         now_unix_secs: u64,
@@ -232,5 +300,55 @@ impl TrustStore {
             None,
         )?;
         Ok(NodeIdentity::from_der(cert)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use crate::identity::KeyAlgorithm;
+    use crate::ids::Role;
+    use crate::pki::TrustError;
+    use crate::testkit::{now_ms, Kit};
+
+    #[test]
+    fn a_remembered_certificate_is_still_refused_outside_its_validity() {
+        let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
+        let be = kit
+            .node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
+        let trust = kit.trust(&[]).unwrap();
+        let now = now_ms() / 1000;
+        let first = trust.verify_node_cert(&be.cert_der, now).unwrap();
+        let again = trust.verify_node_cert(&be.cert_der, now + 1).unwrap();
+        assert_eq!(first.fingerprint, again.fingerprint);
+        assert_eq!(trust.remembered().len(), 1);
+        // Two years on (the kit issues for a year): expired, remembered or not.
+        let later = now + 2 * 365 * 24 * 3600;
+        assert!(matches!(
+            trust.verify_node_cert(&be.cert_der, later),
+            Err(TrustError::Expired)
+        ));
+        // Before it was issued: not valid yet.
+        assert!(trust.verify_node_cert(&be.cert_der, 1_000).is_err());
+    }
+
+    #[test]
+    fn refusals_are_not_remembered_and_a_new_crl_means_a_new_store() {
+        let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
+        let be = kit
+            .node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
+        let now = now_ms() / 1000;
+        let before = kit.trust(&[]).unwrap();
+        before.verify_node_cert(&be.cert_der, now).unwrap();
+        let after = kit.trust(&[&be]).unwrap();
+        for _ in 0..2 {
+            assert_eq!(
+                after.verify_node_cert(&be.cert_der, now).unwrap_err(),
+                TrustError::Revoked
+            );
+        }
+        assert_eq!(after.remembered().len(), 0);
     }
 }
