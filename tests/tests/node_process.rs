@@ -1,6 +1,6 @@
 //! The node daemon as a separate process, the way a member administration runs it:
-//! killed with SIGKILL with messages in its outbox, a hub restart under it, and the
-//! officers' command line against it.
+//! killed with SIGKILL and stopped with SIGTERM with messages in its outbox, a hub
+//! restart under it, and the officers' command line against it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -246,6 +246,57 @@ async fn a_node_killed_with_messages_in_its_outbox_delivers_each_exactly_once_af
         taskings.len()
     );
     eprintln!("killed with {depth} of 45 messages in the outbox");
+    let (c, api) = spawn_node(&cfg).await;
+    child = c;
+    check_delivered_once(&pki, &hub, &be, &api, &taskings, &alerts).await;
+    drop(child);
+    be.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_a_node_with_messages_in_its_outbox_cleanly_and_nothing_is_lost() {
+    let pki = Pki::new().unwrap();
+    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "")
+        .await
+        .unwrap();
+    let be = in_process_node(&pki, &hub, "BE-NCP").await;
+    let rilo = pki.node("RILO-WE", Role::Rilo).unwrap();
+    let cfg =
+        write_node_config(&pki, &rilo, hub.addr(), &pki.path().join("nodes/RILO-WE")).unwrap();
+    retry_outbox_often(&cfg);
+    let (mut child, api) = spawn_node(&cfg).await;
+
+    let (taskings, alerts) = queue_taskings_and_alerts(&api, 5, 20).await;
+    let depth = outbox_depth_by_cli(&cfg);
+    assert!(depth >= taskings.len() as u64, "outbox depth {depth}");
+    let pid = child.0.id().to_string();
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "cordon-node run did not exit within 5 s of SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit status after SIGTERM: {status}"
+    );
+    let data = cfg.parent().unwrap().join("data");
+    assert!(
+        !data.join("api.addr").exists(),
+        "a graceful stop removes api.addr"
+    );
+
     let (c, api) = spawn_node(&cfg).await;
     child = c;
     check_delivered_once(&pki, &hub, &be, &api, &taskings, &alerts).await;
