@@ -12,15 +12,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cordon_common::envelope::HeaderLimits;
+use cordon_common::ids::ChannelName;
 use cordon_common::wire::Deliver;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use crate::client::{ClientError, Connector, DeliveryLane, HubTarget};
+use crate::client::{ClientError, Connector, DeliveryLane, HubTarget, LaneAcker};
 use crate::outbox::{self, OutboxError};
 use crate::receive::Receiver;
 use crate::state::{blocking, now_ms, ConnState, Shared};
-use crate::store::CommitOutcome;
+use crate::store::{CommitOutcome, Received};
 
 /// Capped exponential backoff with "equal jitter": each delay is drawn uniformly from
 /// the upper half of the current step, and the step doubles up to the cap.
@@ -319,10 +320,36 @@ async fn lane_task(
             }
         }
     });
+    // Two stages: while one batch is being committed (an fsync), the next is verified
+    // and opened on every core. Commits stay in delivery order, one at a time, and a
+    // batch is acknowledged only once its commit has returned.
+    let mut committing: Option<Commit> = None;
     let result = loop {
-        let first = tokio::select! {
-            d = rx.recv() => d,
-            _ = wait_stop(&mut shutdown) => break Ok(()),
+        let next = match committing.as_mut() {
+            // A finished commit is settled first, so acknowledgements never wait for the
+            // next delivery.
+            Some(c) => tokio::select! {
+                biased;
+                done = &mut c.task => Next::Committed(done),
+                d = rx.recv() => Next::Delivery(d),
+                _ = wait_stop(&mut shutdown) => Next::Stop,
+            },
+            None => tokio::select! {
+                d = rx.recv() => Next::Delivery(d),
+                _ = wait_stop(&mut shutdown) => Next::Stop,
+            },
+        };
+        let first = match next {
+            Next::Stop => break Ok(()),
+            Next::Committed(done) => {
+                if let Some(c) = committing.take() {
+                    if let Err(e) = settle(&shared, &mut acker, done, c.acks).await {
+                        break Err(e);
+                    }
+                }
+                continue;
+            }
+            Next::Delivery(d) => d,
         };
         let Some(first) = first else {
             break match (&mut read).await {
@@ -339,70 +366,114 @@ async fn lane_task(
             }
         }
         let acks: Vec<_> = batch.iter().map(|d| (d.channel.clone(), d.seq)).collect();
-        let committed = blocking(&shared, move |s| {
-            let r = Receiver {
-                me: &s.keys.identity,
-                kem: &s.keys.kem,
-                trust: &s.keys.trust,
-                header_limits: HeaderLimits::default(),
-                body_limits: cordon_common::msg::Limits::default(),
-                receipt_lifetime_ms: s.config.limits.receipt_lifetime_hours * 3_600_000,
-            };
-            let now = now_ms();
-            // Verify and open on every core; the results keep the delivery order.
-            let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let chunk = batch.len().div_ceil(workers).max(16);
-            let items = std::thread::scope(|scope| {
-                let handles: Vec<_> = batch
-                    .chunks(chunk)
-                    .map(|part| {
-                        let r = &r;
-                        scope.spawn(move || {
-                            part.iter()
-                                .map(|d| r.process(&d.channel, d.seq, &d.envelope, now))
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join())
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .map_err(|_| crate::store::StoreError::Db("a verification thread panicked".into()))?
-            .into_iter()
-            .flatten()
-            .collect();
-            s.store.commit_received(items)
-        })
-        .await;
-        let outcomes = match committed {
-            Ok(Ok(o)) => o,
-            Ok(Err(e)) => break Err(format!("cannot store deliveries: {e}")),
+        let items = match blocking(&shared, move |s| verify_batch(s, &batch)).await {
+            Ok(Ok(items)) => items,
+            Ok(Err(e)) => break Err(e),
             Err(e) => break Err(e),
         };
-        let mut failed = None;
-        for (channel, seq) in &acks {
-            if let Err(e) = acker.ack(channel, *seq).await {
-                failed = Some(e.to_string());
-                break;
+        if let Some(previous) = committing.take() {
+            let done = previous.task.await;
+            if let Err(e) = settle(&shared, &mut acker, done, previous.acks).await {
+                break Err(e);
             }
         }
-        if let Some(head) = outcomes.iter().rev().find_map(|o| match o {
-            CommitOutcome::Stored(seq) => Some(*seq),
-            _ => None,
-        }) {
-            shared.inbox_head.send_replace(head);
-            // Delivered receipts were queued with the messages.
-            shared.outbox_wake.notify_one();
-        }
-        shared.synced();
-        if let Some(e) = failed {
-            break Err(e);
-        }
+        let shared2 = shared.clone();
+        committing = Some(Commit {
+            task: tokio::task::spawn_blocking(move || shared2.store.commit_received(items)),
+            acks,
+        });
+    };
+    // What was verified is committed and acknowledged before the lane ends.
+    let result = match committing.take() {
+        Some(last) => match settle(&shared, &mut acker, last.task.await, last.acks).await {
+            Ok(()) => result,
+            Err(e) => result.and(Err(e)),
+        },
+        None => result,
     };
     read.abort();
     result
+}
+
+type Committed = Result<Vec<CommitOutcome>, crate::store::StoreError>;
+
+/// A batch being committed, and the deliveries to acknowledge once it is.
+struct Commit {
+    task: tokio::task::JoinHandle<Committed>,
+    acks: Vec<(ChannelName, u64)>,
+}
+
+/// What a lane waits for.
+enum Next {
+    Delivery(Option<Deliver>),
+    Committed(Result<Committed, tokio::task::JoinError>),
+    Stop,
+}
+
+/// Verify, open and validate a batch on every core; the results keep the delivery order.
+fn verify_batch(s: &Shared, batch: &[Deliver]) -> Result<Vec<Received>, String> {
+    let r = Receiver {
+        me: &s.keys.identity,
+        kem: &s.keys.kem,
+        trust: &s.keys.trust,
+        header_limits: HeaderLimits::default(),
+        body_limits: cordon_common::msg::Limits::default(),
+        receipt_lifetime_ms: s.config.limits.receipt_lifetime_hours * 3_600_000,
+    };
+    let now = now_ms();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = batch.len().div_ceil(workers).max(16);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = batch
+            .chunks(chunk)
+            .map(|part| {
+                let r = &r;
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|d| r.process(&d.channel, d.seq, &d.envelope, now))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join())
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .map(|parts| parts.into_iter().flatten().collect())
+    .map_err(|_| "a verification thread panicked".to_owned())
+}
+
+/// Wait for a batch's commit, then acknowledge its deliveries and wake who waits for
+/// new inbox messages and queued receipts.
+async fn settle(
+    shared: &Shared,
+    acker: &mut LaneAcker,
+    done: Result<Committed, tokio::task::JoinError>,
+    acks: Vec<(ChannelName, u64)>,
+) -> Result<(), String> {
+    let outcomes = match done {
+        Ok(Ok(o)) => o,
+        Ok(Err(e)) => return Err(format!("cannot store deliveries: {e}")),
+        Err(e) => return Err(format!("background task failed: {e}")),
+    };
+    let mut failed = None;
+    for (channel, seq) in &acks {
+        if let Err(e) = acker.ack(channel, *seq).await {
+            failed = Some(e.to_string());
+            break;
+        }
+    }
+    if let Some(head) = outcomes.iter().rev().find_map(|o| match o {
+        CommitOutcome::Stored(seq) => Some(*seq),
+        _ => None,
+    }) {
+        shared.inbox_head.send_replace(head);
+        // Delivered receipts were queued with the messages.
+        shared.outbox_wake.notify_one();
+    }
+    shared.synced();
+    failed.map_or(Ok(()), Err)
 }
 
 #[cfg(test)]
