@@ -127,32 +127,16 @@ pub async fn run_lanes(
     });
     let mut tasks = tokio::task::JoinSet::new();
     for lane in [Lane::Flash, Lane::Urgent, Lane::Routine] {
-        let (send, recv) = match conn.open_bi().await {
-            Ok(s) => s,
-            Err(_) => return,
+        let (state, conn, peer, channels) =
+            (state.clone(), conn.clone(), peer.clone(), channels.clone());
+        let signals = LaneSignals {
+            wakers: wakers.clone(),
+            backlog: backlog.clone(),
         };
-        let prio = match lane {
-            Lane::Flash => 2,
-            Lane::Urgent => 1,
-            Lane::Routine => 0,
-        };
-        let _ = send.set_priority(prio);
         let span = tracing::info_span!("lane", ?lane);
-        let fut = run_lane(
-            state.clone(),
-            peer.clone(),
-            lane,
-            channels.clone(),
-            LaneSignals {
-                wakers: wakers.clone(),
-                backlog: backlog.clone(),
-            },
-            send,
-            recv,
-        );
         tasks.spawn(
             async move {
-                let end = fut.await;
+                let end = lazy_lane(state, conn, peer, lane, channels, signals).await;
                 (lane, end)
             }
             .instrument(span),
@@ -188,6 +172,66 @@ pub async fn run_lanes(
             }
         }
     }
+}
+
+/// A lane that starts when it first has something to send: until then it is a small
+/// task waiting for its wake-up, with no stream and no state, which is most of what an
+/// idle subscribed node costs the hub (`docs/PERFORMANCE.md`, memory per connection).
+async fn lazy_lane(
+    state: Arc<HubState>,
+    conn: quinn::Connection,
+    peer: Arc<Peer>,
+    lane: Lane,
+    channels: Vec<ChannelName>,
+    signals: LaneSignals,
+) -> LaneEnd {
+    // Wake-ups are `notify_one`: one sent before this waits is kept, none is lost.
+    loop {
+        match has_backlog(&state, &peer, lane, &channels).await {
+            Ok(true) => break,
+            Ok(false) => {}
+            Err(e) => return LaneEnd::Store(e),
+        }
+        tokio::select! {
+            () = signals.wakers.lane(lane).notified() => {}
+            _ = conn.closed() => return LaneEnd::Closed,
+        }
+    }
+    let (send, recv) = match conn.open_bi().await {
+        Ok(s) => s,
+        Err(_) => return LaneEnd::Closed,
+    };
+    let prio = match lane {
+        Lane::Flash => 2,
+        Lane::Urgent => 1,
+        Lane::Routine => 0,
+    };
+    if let Err(e) = send.set_priority(prio) {
+        debug!(error = %e, "could not set the lane's stream priority");
+    }
+    // Boxed: the running lane's state is allocated only now.
+    Box::pin(run_lane(state, peer, lane, channels, signals, send, recv)).await
+}
+
+/// Whether any of `channels` holds, in `lane`, entries after the node's cursor.
+async fn has_backlog(
+    state: &Arc<HubState>,
+    peer: &Peer,
+    lane: Lane,
+    channels: &[ChannelName],
+) -> Result<bool, String> {
+    let (state, node, channels) = (state.clone(), peer.node_id().clone(), channels.to_vec());
+    tokio::task::spawn_blocking(move || {
+        for c in &channels {
+            let head = state.store.log_head(c, lane).map_err(|e| e.to_string())?;
+            if head > state.store.cursor(&node, c, lane).map_err(|e| e.to_string())? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    })
+    .await
+    .map_err(|e| e.to_string())?
 }
 
 /// Read the next batch of entries of a channel and their envelopes (blocking pool).

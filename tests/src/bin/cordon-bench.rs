@@ -62,6 +62,12 @@ struct Args {
     /// Idle connection counts for the memory run.
     #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
     idle: Vec<usize>,
+    /// Idle connections do not subscribe (no delivery lanes): to see what lanes cost.
+    #[arg(long)]
+    idle_unsubscribed: bool,
+    /// Only the memory run.
+    #[arg(long)]
+    memory_only: bool,
 }
 
 fn pct(sorted: &[Duration], p: f64) -> Duration {
@@ -325,7 +331,7 @@ fn rss_kib(pid: u32) -> Result<u64> {
 }
 
 /// Hub memory per idle connection, from a separate hub process.
-async fn idle_memory(pki: &Pki, counts: &[usize]) -> Result<Vec<(usize, f64)>> {
+async fn idle_memory(pki: &Pki, counts: &[usize], subscribe: bool) -> Result<Vec<(usize, f64)>> {
     let hub_bin: PathBuf = std::env::current_exe()?.with_file_name("cordon-hub");
     if !hub_bin.exists() {
         bail!(
@@ -372,12 +378,21 @@ async fn idle_memory(pki: &Pki, counts: &[usize]) -> Result<Vec<(usize, f64)>> {
     let mut opened = 0usize;
     for &target in counts {
         if opened == 0 {
-            open_idle(pki, &endpoint, &roots, addr, 0, 1, &mut conns).await?;
+            open_idle(pki, &endpoint, &roots, addr, (0, 1), subscribe, &mut conns).await?;
             opened = 1;
             tokio::time::sleep(Duration::from_millis(500)).await;
             base = rss_kib(pid)?;
         }
-        open_idle(pki, &endpoint, &roots, addr, opened, target, &mut conns).await?;
+        open_idle(
+            pki,
+            &endpoint,
+            &roots,
+            addr,
+            (opened, target),
+            subscribe,
+            &mut conns,
+        )
+        .await?;
         opened = target;
         tokio::time::sleep(Duration::from_secs(2)).await;
         let now = rss_kib(pid)?;
@@ -395,8 +410,8 @@ async fn open_idle(
     endpoint: &quinn::Endpoint,
     roots: &Arc<rustls::RootCertStore>,
     addr: SocketAddr,
-    from: usize,
-    to: usize,
+    (from, to): (usize, usize),
+    subscribe: bool,
     conns: &mut Vec<(quinn::Connection, quinn::SendStream, quinn::RecvStream)>,
 ) -> Result<()> {
     let transport = Arc::new(transport_config(
@@ -438,14 +453,71 @@ async fn open_idle(
             Some(Frame::KeyBundleAck(a)) if a.accepted => {}
             other => bail!("expected an accepted KeyBundleAck, got {other:?}"),
         }
-        let subscribe = Frame::Subscribe(Subscribe { channels: vec![] });
-        write_frame(&mut send, &subscribe, DEFAULT_MAX_FRAME).await?;
-        match read_frame(&mut recv, DEFAULT_MAX_FRAME).await? {
-            Some(Frame::Subscribed(_)) => {}
-            other => bail!("expected Subscribed, got {other:?}"),
+        if subscribe {
+            let subscribe = Frame::Subscribe(Subscribe { channels: vec![] });
+            write_frame(&mut send, &subscribe, DEFAULT_MAX_FRAME).await?;
+            match read_frame(&mut recv, DEFAULT_MAX_FRAME).await? {
+                Some(Frame::Subscribed(_)) => {}
+                other => bail!("expected Subscribed, got {other:?}"),
+            }
         }
         conns.push((conn, send, recv));
     }
+    Ok(())
+}
+
+/// Throughput, latency and notice runs, each on a hub in this process.
+async fn hub_runs(a: &Args, pki: &Pki) -> Result<()> {
+    let verify = verify_rate(2.0)?;
+    println!("ring Ed25519 verify, all cores: {verify:.0} /s");
+    // Throughput on its own hub, so that its 20,000 stored alerts are not a backlog for
+    // the latency and notice runs.
+    let hub = TestHub::start(pki, &pki.path().join("hub-tput"), COSMO_2, "").await?;
+    let tput = throughput(pki, &hub, a.publishers, a.messages).await?;
+    hub.hub.shutdown().await;
+    let ratio = tput / verify;
+    println!(
+        "durable publishes: {tput:.0} /s ({} publishers x {} signed 1 KiB messages, 64 in flight each)",
+        a.publishers, a.messages
+    );
+    println!(
+        "ratio publishes / verify rate: {ratio:.2} (target >= 0.75: {})",
+        verdict(ratio >= 0.75)
+    );
+
+    let hub = TestHub::start(
+        pki,
+        &pki.path().join("hub-lat"),
+        COSMO_2,
+        "max_connections = 20000",
+    )
+    .await?;
+    let arrivals = subscribers(pki, &hub, a.nodes).await?;
+    let l = latency(pki, &hub, &arrivals, a.nodes, a.rate, a.seconds).await?;
+    println!(
+        "publish-to-delivery at {} msg/s (reached {:.0}), {} nodes connected: p50 {} p99 {} ({}/{} delivered; target p99 < 5 ms: {})",
+        a.rate,
+        l.achieved,
+        a.nodes,
+        ms(l.p50),
+        ms(l.p99),
+        l.delivered,
+        l.total,
+        verdict(l.p99 < Duration::from_millis(5) && l.delivered == l.total)
+    );
+    let n = notices(pki, &hub, &arrivals, a.nodes, a.notices).await?;
+    let p99 = pct(&n, 0.99);
+    println!(
+        "flash notice to all {} nodes: p50 {} p99 {} max {} over {} notices (target p99 < 100 ms: {})",
+        a.nodes,
+        ms(pct(&n, 0.5)),
+        ms(p99),
+        ms(n.last().copied().unwrap_or_default()),
+        n.len(),
+        verdict(p99 < Duration::from_millis(100))
+    );
+    hub.hub.shutdown().await;
+
     Ok(())
 }
 
@@ -472,60 +544,12 @@ async fn main() -> Result<()> {
         "cordon-bench on {} cores",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    let verify = verify_rate(2.0)?;
-    println!("ring Ed25519 verify, all cores: {verify:.0} /s");
-
     let pki = Pki::new()?;
-    // Throughput on its own hub, so that its 20,000 stored alerts are not a backlog for
-    // the latency and notice runs.
-    let hub = TestHub::start(&pki, &pki.path().join("hub-tput"), COSMO_2, "").await?;
-    let tput = throughput(&pki, &hub, a.publishers, a.messages).await?;
-    hub.hub.shutdown().await;
-    let ratio = tput / verify;
-    println!(
-        "durable publishes: {tput:.0} /s ({} publishers x {} signed 1 KiB messages, 64 in flight each)",
-        a.publishers, a.messages
-    );
-    println!(
-        "ratio publishes / verify rate: {ratio:.2} (target >= 0.75: {})",
-        verdict(ratio >= 0.75)
-    );
-
-    let hub = TestHub::start(
-        &pki,
-        &pki.path().join("hub-lat"),
-        COSMO_2,
-        "max_connections = 20000",
-    )
-    .await?;
-    let arrivals = subscribers(&pki, &hub, a.nodes).await?;
-    let l = latency(&pki, &hub, &arrivals, a.nodes, a.rate, a.seconds).await?;
-    println!(
-        "publish-to-delivery at {} msg/s (reached {:.0}), {} nodes connected: p50 {} p99 {} ({}/{} delivered; target p99 < 5 ms: {})",
-        a.rate,
-        l.achieved,
-        a.nodes,
-        ms(l.p50),
-        ms(l.p99),
-        l.delivered,
-        l.total,
-        verdict(l.p99 < Duration::from_millis(5) && l.delivered == l.total)
-    );
-    let n = notices(&pki, &hub, &arrivals, a.nodes, a.notices).await?;
-    let p99 = pct(&n, 0.99);
-    println!(
-        "flash notice to all {} nodes: p50 {} p99 {} max {} over {} notices (target p99 < 100 ms: {})",
-        a.nodes,
-        ms(pct(&n, 0.5)),
-        ms(p99),
-        ms(n.last().copied().unwrap_or_default()),
-        n.len(),
-        verdict(p99 < Duration::from_millis(100))
-    );
-    hub.hub.shutdown().await;
-
+    if !a.memory_only {
+        hub_runs(&a, &pki).await?;
+    }
     println!("hub memory per idle connection (separate cordon-hub process, target <= 48 KiB):");
-    for (count, per) in idle_memory(&pki, &a.idle).await? {
+    for (count, per) in idle_memory(&pki, &a.idle, !a.idle_unsubscribed).await? {
         println!(
             "  at {count}: {per:.1} KiB per connection ({})",
             verdict(per <= 48.0)
