@@ -224,7 +224,8 @@ async fn has_backlog(
     tokio::task::spawn_blocking(move || {
         for c in &channels {
             let head = state.store.log_head(c, lane).map_err(|e| e.to_string())?;
-            if head > state.store.cursor(&node, c, lane).map_err(|e| e.to_string())? {
+            let cursor = state.store.cursor(&node, c, lane);
+            if head > cursor.map_err(|e| e.to_string())? {
                 return Ok(true);
             }
         }
