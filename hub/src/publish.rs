@@ -176,6 +176,16 @@ pub async fn check(
         })
         .await
     };
+    // The publish span (session.rs) learns the message id as soon as it is known.
+    if let Ok(result) = &checked {
+        let id = match result {
+            Ok((h, _)) => h.id,
+            Err(a) => a.id,
+        };
+        if id != zero {
+            tracing::Span::current().record("id", tracing::field::display(id));
+        }
+    }
     let (h, envelope) = match checked {
         Ok(Ok(v)) => v,
         Ok(Err(a)) => return Err(a),

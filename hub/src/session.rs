@@ -483,7 +483,7 @@ async fn publish_stream(
     loop {
         match read_frame(&mut recv, max_frame).await {
             Ok(Some(Frame::Publish(p))) => {
-                let span = info_span!("publish", size = p.envelope.len());
+                let span = info_span!("publish", size = p.envelope.len(), id = field::Empty);
                 let h =
                     tokio::spawn(check(state.clone(), peer.clone(), p.envelope).instrument(span));
                 if check_tx.send(h).await.is_err() {
