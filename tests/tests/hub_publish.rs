@@ -6,10 +6,12 @@
 
 use std::time::Duration;
 
-use cordon_common::ids::Role;
+use cordon_common::envelope::{seal, SealRng};
+use cordon_common::ids::{MessageId, Role};
 use cordon_common::msg::{MessageKind, Priority};
 use cordon_common::wire::PublishOutcome;
 use cordon_testbed::{policy::COSMO_2, Pki, TestClient, TestHub};
+use serde_json::{json, Value};
 
 struct Fed {
     pki: Pki,
@@ -24,6 +26,10 @@ async fn fed() -> Fed {
     Fed { pki, hub }
 }
 
+/// What the policy answers HU-NCP (a member) publishing a notice.
+const DENIED_NOTICE: &str =
+    "HU-NCP may not publish notice to op/cosmo-2/notices: only role ocu may send notices";
+
 async fn client(f: &Fed, id: &str, role: Role) -> TestClient {
     let creds = f.pki.node(id, role).unwrap();
     TestClient::connect(&f.pki, &creds, f.hub.addr(), true)
@@ -31,22 +37,67 @@ async fn client(f: &Fed, id: &str, role: Role) -> TestClient {
         .unwrap()
 }
 
-/// Audit records of a type, read from the log once the writer has synced.
-async fn audit_lines(f: &Fed, needle: &str) -> Vec<String> {
+/// The `event` member of every complete record in the hub's audit log, in order. A line
+/// being written (no newline yet) is left for the next read.
+fn audit_events(f: &Fed) -> Vec<Value> {
     let path = f.hub.hub.state().config.audit_path();
-    for _ in 0..50 {
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        let lines: Vec<String> = text
-            .lines()
-            .filter(|l| l.contains(needle))
-            .map(str::to_owned)
-            .collect();
-        if !lines.is_empty() {
-            return lines;
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+    complete
+        .lines()
+        .map(|l| {
+            let mut record: Value = serde_json::from_str(l).expect("an audit record is JSON");
+            record["event"].take()
+        })
+        .collect()
+}
+
+/// Waits until the audit log holds an event for which `found` holds: the writer appends
+/// and syncs every 100 ms, so the log is polled for at most 5 s. Returns every event read
+/// by then (events queued before the one found are written before it).
+async fn audit_until(f: &Fed, what: &str, found: impl Fn(&Value) -> bool) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let events = audit_events(f);
+        if events.iter().any(&found) {
+            return events;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no {what} in the audit log within 5 s: {events:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    vec![]
+}
+
+/// An event of type `ty` about message `id`.
+fn is_about(event: &Value, ty: &str, id: &MessageId) -> bool {
+    event["type"] == ty && event["id"] == id.to_string()
+}
+
+/// The one `publish-refused` record of message `id`, once it is in the audit log.
+async fn audited_refusal(f: &Fed, id: &MessageId) -> Value {
+    let events = audit_until(f, &format!("publish-refused of {id}"), |e| {
+        is_about(e, "publish-refused", id)
+    })
+    .await;
+    let mut refusals: Vec<Value> = events
+        .into_iter()
+        .filter(|e| is_about(e, "publish-refused", id))
+        .collect();
+    assert_eq!(refusals.len(), 1, "{id} is refused once: {refusals:#?}");
+    refusals.remove(0)
+}
+
+/// The audit record of a refused publish, as the hub must write it.
+fn refusal(id: &MessageId, sender: &str, outcome: &str, reason: &str) -> Value {
+    json!({
+        "type": "publish-refused",
+        "id": id.to_string(),
+        "sender": sender,
+        "outcome": outcome,
+        "reason": reason,
+    })
 }
 
 #[tokio::test]
@@ -75,7 +126,7 @@ async fn a_participant_publishes_and_a_reader_receives_and_opens() {
     let (hdr, body) = nl.open(&d.envelope).unwrap();
     assert_eq!(hdr.id, h.id);
     assert_eq!(body, b"body");
-    assert!(!audit_lines(&f, "\"published\"").await.is_empty());
+    audit_until(&f, "published", |e| is_about(e, "published", &h.id)).await;
 }
 
 #[tokio::test]
@@ -95,7 +146,7 @@ async fn non_participant_may_neither_read_nor_publish() {
         .unwrap();
     assert_eq!(sub.refused.len(), 1, "{sub:?}");
     assert_eq!(sub.channels, vec!["node/XX-NCP".parse().unwrap()]);
-    let (_, ack) = xx
+    let (h, ack) = xx
         .send(
             MessageKind::Alert,
             "cosmo-2",
@@ -107,18 +158,21 @@ async fn non_participant_may_neither_read_nor_publish() {
         .unwrap();
     assert_eq!(ack.outcome, PublishOutcome::Denied);
     assert!(ack.reason.contains("XX-NCP"), "{}", ack.reason);
-    assert!(!audit_lines(&f, "\"read-refused\"").await.is_empty());
-    assert!(audit_lines(&f, "\"publish-refused\"")
-        .await
-        .iter()
-        .any(|l| l.contains("XX-NCP")));
+    audit_until(&f, "read-refused", |e| {
+        e["type"] == "read-refused" && e["node"] == "XX-NCP"
+    })
+    .await;
+    assert_eq!(
+        audited_refusal(&f, &h.id).await,
+        refusal(&h.id, "XX-NCP", "denied", &ack.reason)
+    );
 }
 
 #[tokio::test]
 async fn only_the_ocu_sends_notices() {
     let f = fed().await;
     let mut hu = client(&f, "HU-NCP", Role::Member).await;
-    let (_, ack) = hu
+    let (refused, ack) = hu
         .send(
             MessageKind::Notice,
             "cosmo-2",
@@ -130,8 +184,13 @@ async fn only_the_ocu_sends_notices() {
         .unwrap();
     assert_eq!(ack.outcome, PublishOutcome::Denied);
     assert!(ack.reason.contains("ocu"), "{}", ack.reason);
+    assert_eq!(
+        audited_refusal(&f, &refused.id).await,
+        refusal(&refused.id, "HU-NCP", "denied", DENIED_NOTICE)
+    );
+    assert_eq!(ack.reason, DENIED_NOTICE);
     let mut ocu = client(&f, "OCU", Role::Ocu).await;
-    let (_, ack) = ocu
+    let (stored, ack) = ocu
         .send(
             MessageKind::Notice,
             "cosmo-2",
@@ -148,6 +207,17 @@ async fn only_the_ocu_sends_notices() {
         .unwrap()
         .expect("HU-NCP reads notices");
     assert_eq!(got.channel.as_str(), "op/cosmo-2/notices");
+    // The OCU's notice is audited as published, and never as refused.
+    let events = audit_until(&f, "published notice", |e| {
+        is_about(e, "published", &stored.id)
+    })
+    .await;
+    assert!(
+        !events
+            .iter()
+            .any(|e| is_about(e, "publish-refused", &stored.id)),
+        "{events:#?}"
+    );
 }
 
 #[tokio::test]
@@ -165,10 +235,55 @@ async fn a_header_naming_another_sender_is_invalid() {
     let env = be.seal(&h, b"x", &recips).unwrap();
     let ack = be.publish(env).await.unwrap();
     assert_eq!(ack.outcome, PublishOutcome::Invalid);
+    let reason = "header sender NL-NCP is not the connected node BE-NCP";
+    assert_eq!(ack.reason, reason);
+    assert_eq!(
+        audited_refusal(&f, &h.id).await,
+        refusal(&h.id, "BE-NCP", "invalid", reason)
+    );
+}
+
+#[tokio::test]
+async fn a_header_with_another_certificates_fingerprint_is_invalid_and_nothing_is_delivered() {
+    let f = fed().await;
+    let mut nl = client(&f, "NL-NCP", Role::Member).await;
+    let mut be = client(&f, "BE-NCP", Role::Member).await;
+    let to = vec!["op/cosmo-2/alerts".parse().unwrap()];
+    let mut h = be
+        .header(MessageKind::Alert, "cosmo-2", &to, Priority::Routine)
+        .unwrap();
+    // BE-NCP names itself, but with NL-NCP's certificate fingerprint, and embeds NL-NCP's
+    // certificate so that the envelope is consistent in itself; BE-NCP's key signs it.
+    h.sender_fp = nl.identity.fingerprint;
+    assert_ne!(h.sender_fp, be.identity.fingerprint);
+    let recips = be.recipients(&to).await.unwrap();
+    let env = seal(
+        &h,
+        b"x",
+        &recips,
+        &be.key,
+        &nl.cert_der,
+        &mut SealRng::from_os().unwrap(),
+    )
+    .unwrap();
+    let ack = be.publish(env).await.unwrap();
+    assert_eq!(ack.outcome, PublishOutcome::Invalid, "{}", ack.reason);
+    assert_eq!(ack.id, h.id);
+    let reason = "signer certificate does not match the header's sender fingerprint";
+    assert_eq!(ack.reason, reason);
+    assert!(nl
+        .next_delivery(Duration::from_millis(500))
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        audited_refusal(&f, &h.id).await,
+        refusal(&h.id, "BE-NCP", "invalid", reason)
+    );
+    let events = audit_events(&f);
     assert!(
-        ack.reason.contains("not the connected node"),
-        "{}",
-        ack.reason
+        !events.iter().any(|e| is_about(e, "published", &h.id)),
+        "{events:#?}"
     );
 }
 
@@ -193,10 +308,17 @@ async fn a_forged_signature_is_invalid_and_nothing_is_delivered() {
         .await
         .unwrap()
         .is_none());
-    assert!(audit_lines(&f, "\"publish-refused\"")
-        .await
-        .iter()
-        .any(|l| l.contains("signature")));
+    let reason = "signature does not verify";
+    assert_eq!(ack.reason, reason);
+    assert_eq!(
+        audited_refusal(&f, &h.id).await,
+        refusal(&h.id, "BE-NCP", "invalid", reason)
+    );
+    let events = audit_events(&f);
+    assert!(
+        !events.iter().any(|e| is_about(e, "published", &h.id)),
+        "{events:#?}"
+    );
 }
 
 #[tokio::test]
@@ -231,12 +353,23 @@ async fn a_duplicate_id_is_acknowledged_as_duplicate_and_delivered_once() {
         be.publish(env.clone()).await.unwrap().outcome,
         PublishOutcome::Stored
     );
-    assert_eq!(
-        be.publish(env).await.unwrap().outcome,
-        PublishOutcome::Duplicate
-    );
+    let ack = be.publish(env).await.unwrap();
+    assert_eq!(ack.outcome, PublishOutcome::Duplicate);
     let got = nl.collect(2, Duration::from_secs(2)).await.unwrap();
     assert_eq!(got.len(), 1);
+    // Audited once as published, then once as a duplicate (whose reason is empty: see
+    // PROTOCOL.md, PublishAck).
+    assert_eq!(ack.reason, "");
+    assert_eq!(
+        audited_refusal(&f, &h.id).await,
+        refusal(&h.id, "BE-NCP", "duplicate", "")
+    );
+    let events = audit_events(&f);
+    let published: Vec<&Value> = events
+        .iter()
+        .filter(|e| is_about(e, "published", &h.id))
+        .collect();
+    assert_eq!(published.len(), 1, "{events:#?}");
 }
 
 #[tokio::test]
