@@ -331,6 +331,7 @@ async fn run_lane(
     let mut id_of: HashMap<(usize, u64), String> = HashMap::new();
     let mut last_progress = Instant::now();
     let mut flush_at: Option<Instant> = None;
+    let mut flushing: Option<tokio::task::JoinHandle<Result<(), String>>> = None;
     let end = 'outer: loop {
         // Arm the waker before looking at the store, so no append is missed.
         let woken = wakers.lane(lane).notified();
@@ -431,10 +432,11 @@ async fn run_lane(
                     if window_limited {
                         need_fill = true;
                     }
-                    if delivered_ids.len() >= 256 {
-                        if let Err(e) = flush(&state, &node, lane, &mut chans, &mut delivered_ids).await {
+                    if delivered_ids.len() >= 256 && flushing.as_ref().is_none_or(|f| f.is_finished()) {
+                        if let Err(e) = settle_flush(&mut flushing).await {
                             break LaneEnd::Store(e);
                         }
+                        flushing = start_flush(&state, &node, lane, &mut chans, &mut delivered_ids);
                         dirty = false;
                         flush_at = None;
                     }
@@ -444,16 +446,23 @@ async fn run_lane(
             },
             _ = &mut woken => need_fill = true,
             _ = &mut flush_due, if flush_at.is_some() => {
-                if let Err(e) = flush(&state, &node, lane, &mut chans, &mut delivered_ids).await {
+                // One flush at a time, so cursor writes land in order.
+                if let Err(e) = settle_flush(&mut flushing).await {
                     break LaneEnd::Store(e);
                 }
+                flushing = start_flush(&state, &node, lane, &mut chans, &mut delivered_ids);
                 dirty = false;
                 flush_at = None;
             }
             _ = &mut stall, if full => break LaneEnd::Stalled,
         }
     };
-    let _ = flush(&state, &node, lane, &mut chans, &mut delivered_ids).await;
+    if let Err(e) = settle_flush(&mut flushing).await {
+        warn!(?lane, error = %e, "cursor flush failed");
+    }
+    if let Err(e) = flush(&state, &node, lane, &mut chans, &mut delivered_ids).await {
+        warn!(?lane, error = %e, "final cursor flush failed");
+    }
     reader.abort();
     debug!(?lane, "lane ended");
     end
@@ -467,31 +476,64 @@ async fn flush(
     chans: &mut [ChannelCursor],
     delivered: &mut Vec<(String, String, u64)>,
 ) -> Result<(), String> {
+    match start_flush(state, node, lane, chans, delivered) {
+        Some(task) => task.await.map_err(|e| e.to_string())?,
+        None => Ok(()),
+    }
+}
+
+/// Wait for the flush in flight, if any, and say how it went.
+async fn settle_flush(
+    flushing: &mut Option<tokio::task::JoinHandle<Result<(), String>>>,
+) -> Result<(), String> {
+    match flushing.take() {
+        Some(task) => task.await.map_err(|e| e.to_string())?,
+        None => Ok(()),
+    }
+}
+
+/// Take what [`flush`] writes and write it in a task of its own, so the lane goes on
+/// delivering meanwhile (a commit and a burst of audit records would otherwise hold up
+/// every message behind them). `None` when there is nothing to write.
+fn start_flush(
+    state: &Arc<HubState>,
+    node: &cordon_common::ids::NodeId,
+    lane: Lane,
+    chans: &mut [ChannelCursor],
+    delivered: &mut Vec<(String, String, u64)>,
+) -> Option<tokio::task::JoinHandle<Result<(), String>>> {
     let updates: Vec<_> = chans
         .iter()
         .filter(|c| c.cursor() > c.flushed)
         .map(|c| (node.clone(), c.channel.clone(), lane, c.cursor()))
         .collect();
-    if !updates.is_empty() {
-        state
-            .committer
-            .set_cursors(updates)
-            .await
-            .map_err(|e| e.to_string())?;
-        for c in chans.iter_mut() {
-            c.flushed = c.flushed.max(c.cursor());
+    if updates.is_empty() && delivered.is_empty() {
+        return None;
+    }
+    for c in chans.iter_mut() {
+        c.flushed = c.flushed.max(c.cursor());
+    }
+    let delivered = std::mem::take(delivered);
+    let (state, node) = (state.clone(), node.to_string());
+    Some(tokio::spawn(async move {
+        if !updates.is_empty() {
+            state
+                .committer
+                .set_cursors(updates)
+                .await
+                .map_err(|e| e.to_string())?;
         }
-    }
-    for (id, channel, seq) in delivered.drain(..) {
-        state
-            .audit
-            .record(AuditEvent::Delivered {
-                id,
-                node: node.to_string(),
-                channel,
-                seq,
-            })
-            .await;
-    }
-    Ok(())
+        for (id, channel, seq) in delivered {
+            state
+                .audit
+                .record(AuditEvent::Delivered {
+                    id,
+                    node: node.clone(),
+                    channel,
+                    seq,
+                })
+                .await;
+        }
+        Ok(())
+    }))
 }
