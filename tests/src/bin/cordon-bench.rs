@@ -65,6 +65,9 @@ struct Args {
     /// Idle connections do not subscribe (no delivery lanes): to see what lanes cost.
     #[arg(long)]
     idle_unsubscribed: bool,
+    /// Run the latency and notice hub as a separate `cordon-hub` process.
+    #[arg(long)]
+    hub_process: bool,
     /// Only the memory run.
     #[arg(long)]
     memory_only: bool,
@@ -173,13 +176,13 @@ async fn throughput(pki: &Pki, hub: &TestHub, publishers: usize, per: usize) -> 
 /// Subscribed nodes whose deliveries are timestamped on arrival.
 async fn subscribers(
     pki: &Pki,
-    hub: &TestHub,
+    hub: SocketAddr,
     n: usize,
 ) -> Result<Arc<Mutex<HashMap<MessageId, Vec<Instant>>>>> {
     let arrivals: Arc<Mutex<HashMap<MessageId, Vec<Instant>>>> = Arc::default();
     for i in 0..n {
         let creds = pki.node(&format!("N-{i:04}"), Role::Rilo)?;
-        let mut c = TestClient::connect(pki, &creds, hub.addr(), true).await?;
+        let mut c = TestClient::connect(pki, &creds, hub, true).await?;
         let arrivals = arrivals.clone();
         tokio::spawn(async move {
             while let Ok(Some(d)) = c.next_delivery(Duration::from_secs(3600)).await {
@@ -200,14 +203,14 @@ async fn subscribers(
 
 async fn latency(
     pki: &Pki,
-    hub: &TestHub,
+    hub: SocketAddr,
     arrivals: &Arc<Mutex<HashMap<MessageId, Vec<Instant>>>>,
     nodes: usize,
     rate: u64,
     seconds: u64,
 ) -> Result<LatencyRun> {
     let creds = pki.node("OCU", Role::Ocu)?;
-    let mut ocu = TestClient::connect(pki, &creds, hub.addr(), false).await?;
+    let mut ocu = TestClient::connect(pki, &creds, hub, false).await?;
     let total = (rate * seconds) as usize;
     let me = vec![RecipientKey {
         node_id: ocu.identity.node_id.clone(),
@@ -273,13 +276,13 @@ struct LatencyRun {
 
 async fn notices(
     pki: &Pki,
-    hub: &TestHub,
+    hub: SocketAddr,
     arrivals: &Arc<Mutex<HashMap<MessageId, Vec<Instant>>>>,
     nodes: usize,
     count: usize,
 ) -> Result<Vec<Duration>> {
     let creds = pki.node("OCU-2", Role::Ocu)?;
-    let mut ocu = TestClient::connect(pki, &creds, hub.addr(), false).await?;
+    let mut ocu = TestClient::connect(pki, &creds, hub, false).await?;
     let to: Vec<ChannelName> = vec!["op/cosmo-2/notices".parse()?];
     let me = vec![RecipientKey {
         node_id: ocu.identity.node_id.clone(),
@@ -330,8 +333,9 @@ fn rss_kib(pid: u32) -> Result<u64> {
         .parse()?)
 }
 
-/// Hub memory per idle connection, from a separate hub process.
-async fn idle_memory(pki: &Pki, counts: &[usize], subscribe: bool) -> Result<Vec<(usize, f64)>> {
+/// A `cordon-hub` process (beside this binary) on a free port of 127.0.0.1, with its
+/// files in `dir`.
+async fn hub_process(pki: &Pki, dir: &str, limits: &str) -> Result<(ChildGuard, SocketAddr)> {
     let hub_bin: PathBuf = std::env::current_exe()?.with_file_name("cordon-hub");
     if !hub_bin.exists() {
         bail!(
@@ -343,13 +347,11 @@ async fn idle_memory(pki: &Pki, counts: &[usize], subscribe: bool) -> Result<Vec
         .local_addr()?
         .port();
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let max = counts.iter().max().copied().unwrap_or(0);
-    let dir = pki.path().join("hub-idle");
     let cfg = write_hub_config(
         pki,
-        &dir,
+        &pki.path().join(dir),
         COSMO_2,
-        &format!("max_connections = {}", max + 100),
+        limits,
         &addr.to_string(),
     )?;
     let cfg_s = cfg.to_str().context("path")?.to_owned();
@@ -361,8 +363,16 @@ async fn idle_memory(pki: &Pki, counts: &[usize], subscribe: bool) -> Result<Vec
             .spawn()
             .with_context(|| format!("starting {}", hub_bin.display()))?,
     );
-    let pid = child.0.id();
     tokio::time::sleep(Duration::from_millis(800)).await;
+    Ok((child, addr))
+}
+
+/// Hub memory per idle connection, from a separate hub process.
+async fn idle_memory(pki: &Pki, counts: &[usize], subscribe: bool) -> Result<Vec<(usize, f64)>> {
+    let max = counts.iter().max().copied().unwrap_or(0);
+    let (child, addr) =
+        hub_process(pki, "hub-idle", &format!("max_connections = {}", max + 100)).await?;
+    let pid = child.0.id();
 
     // One client endpoint (one UDP socket) for every connection.
     let endpoint = quinn::Endpoint::client("127.0.0.1:0".parse()?)?;
@@ -485,15 +495,24 @@ async fn hub_runs(a: &Args, pki: &Pki) -> Result<()> {
         verdict(ratio >= 0.75)
     );
 
-    let hub = TestHub::start(
-        pki,
-        &pki.path().join("hub-lat"),
-        COSMO_2,
-        "max_connections = 20000",
-    )
-    .await?;
-    let arrivals = subscribers(pki, &hub, a.nodes).await?;
-    let l = latency(pki, &hub, &arrivals, a.nodes, a.rate, a.seconds).await?;
+    // The latency and notice runs use a hub of their own: in this process, or with
+    // --hub-process as a separate `cordon-hub` process, as operators run it.
+    let (in_process, process, addr) = if a.hub_process {
+        let (child, addr) = hub_process(pki, "hub-lat", "max_connections = 20000").await?;
+        (None, Some(child), addr)
+    } else {
+        let hub = TestHub::start(
+            pki,
+            &pki.path().join("hub-lat"),
+            COSMO_2,
+            "max_connections = 20000",
+        )
+        .await?;
+        let addr = hub.addr();
+        (Some(hub), None, addr)
+    };
+    let arrivals = subscribers(pki, addr, a.nodes).await?;
+    let l = latency(pki, addr, &arrivals, a.nodes, a.rate, a.seconds).await?;
     println!(
         "publish-to-delivery at {} msg/s (reached {:.0}), {} nodes connected: p50 {} p99 {} ({}/{} delivered; target p99 < 5 ms: {})",
         a.rate,
@@ -505,7 +524,7 @@ async fn hub_runs(a: &Args, pki: &Pki) -> Result<()> {
         l.total,
         verdict(l.p99 < Duration::from_millis(5) && l.delivered == l.total)
     );
-    let n = notices(pki, &hub, &arrivals, a.nodes, a.notices).await?;
+    let n = notices(pki, addr, &arrivals, a.nodes, a.notices).await?;
     let p99 = pct(&n, 0.99);
     println!(
         "flash notice to all {} nodes: p50 {} p99 {} max {} over {} notices (target p99 < 100 ms: {})",
@@ -516,7 +535,10 @@ async fn hub_runs(a: &Args, pki: &Pki) -> Result<()> {
         n.len(),
         verdict(p99 < Duration::from_millis(100))
     );
-    hub.hub.shutdown().await;
+    if let Some(hub) = in_process {
+        hub.hub.shutdown().await;
+    }
+    drop(process);
 
     Ok(())
 }
