@@ -167,6 +167,8 @@ impl RunningNode {
             shared.shutdown.subscribe(),
         ));
         let link = tokio::spawn(crate::link::run(shared.clone(), connector));
+        // Detached: it ends with the shutdown signal.
+        tokio::spawn(watch_crls(shared.clone()));
         Ok(Self {
             shared,
             service,
@@ -257,4 +259,44 @@ pub async fn run(config: NodeConfig) -> Result<(), StartError> {
     }
     node.shutdown().await;
     Ok(())
+}
+
+/// How often the CRL files are looked at for a change.
+const CRL_CHECK: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Put changed CRL files in force without a restart: every [`CRL_CHECK`], if any CRL
+/// file's modification time or size changed, reload them all; a file that does not read,
+/// parse or verify against the root is refused (logged) and the CRLs in force stay.
+async fn watch_crls(shared: Arc<Shared>) {
+    let files = shared.config.tls.crls.clone();
+    if files.is_empty() {
+        return;
+    }
+    let stamp = |files: &[std::path::PathBuf]| -> Vec<Option<(std::time::SystemTime, u64)>> {
+        files
+            .iter()
+            .map(|p| {
+                std::fs::metadata(p)
+                    .ok()
+                    .and_then(|m| Some((m.modified().ok()?, m.len())))
+            })
+            .collect()
+    };
+    let mut seen = stamp(&files);
+    let mut shutdown = shared.shutdown.subscribe();
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(CRL_CHECK) => {}
+            _ = shutdown.changed() => return,
+        }
+        let now = stamp(&files);
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        match shared.keys.reload_trust(&files) {
+            Ok(revoked) => tracing::info!(revoked, "CRLs reloaded"),
+            Err(e) => tracing::warn!(error = %e, "new CRL refused; the CRLs in force stay"),
+        }
+    }
 }

@@ -3,7 +3,8 @@
 //! 0600, created on first start).
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use cordon_common::envelope::{KemKeyPair, KeyBundle};
 use cordon_common::identity::NodeIdentity;
@@ -65,8 +66,9 @@ pub struct NodeKeys {
     pub tls_key: PrivateKeyDer<'static>,
     /// The federation roots.
     pub roots: Vec<CertificateDer<'static>>,
-    /// Roots and CRLs, for verifying signers and directory entries.
-    pub trust: TrustStore,
+    /// Roots and CRLs, for verifying signers and directory entries; replaced whole when
+    /// the CRL files change ([`NodeKeys::reload_trust`]).
+    pub(crate) trust: RwLock<Arc<TrustStore>>,
     /// The static X25519 key.
     pub kem: KemKeyPair,
 }
@@ -115,9 +117,34 @@ impl NodeKeys {
             chain,
             tls_key,
             roots,
-            trust,
+            trust: RwLock::new(Arc::new(trust)),
             kem,
         })
+    }
+
+    /// The trust store in force (roots and the CRLs last loaded).
+    pub fn trust(&self) -> Arc<TrustStore> {
+        self.trust
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Read the CRL files again and put them in force with the same roots. A file that
+    /// does not read, parse or verify against the roots is refused with its error, and
+    /// the CRLs in force stay. Returns how many certificates are revoked now.
+    pub fn reload_trust(&self, crl_files: &[PathBuf]) -> Result<usize, KeyFileError> {
+        let mut crls = Vec::new();
+        for p in crl_files {
+            crls.extend(read_pem_crls(p)?);
+        }
+        let trust = TrustStore::new(self.roots.clone(), crls)?;
+        let revoked = trust.revoked_count();
+        *self
+            .trust
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(trust);
+        Ok(revoked)
     }
 
     /// A freshly signed key bundle for the X25519 key.
@@ -163,6 +190,66 @@ pub fn load_or_create_x25519(path: &Path) -> Result<KemKeyPair, KeyFileError> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_new_crl_is_put_in_force_and_a_bad_one_refused() {
+        use cordon_common::identity::KeyAlgorithm;
+        use cordon_common::ids::Role;
+        use cordon_common::pki::{RevokedEntry, TrustError};
+        use cordon_common::testkit::{now_ms, Kit};
+
+        let dir = tempfile::tempdir().unwrap();
+        let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
+        let me = kit
+            .node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
+        let signer = kit.node("OCU", Role::Ocu, KeyAlgorithm::Ed25519).unwrap();
+        let write = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let tls = TlsFiles {
+            cert: write("node.crt", &me.cert_pem),
+            key: write("node.key", &me.key_pem),
+            root: write("root.crt", kit.ca.cert_pem()),
+            crls: vec![write("crl.pem", &kit.ca.crl_pem(&[], 1, 7).unwrap())],
+        };
+        let keys = NodeKeys::load(&tls, &dir.path().join("x25519.key")).unwrap();
+        let now = now_ms() / 1000;
+        keys.trust()
+            .verify_node_cert(&signer.cert_der, now)
+            .unwrap();
+
+        // The Secretariat revokes the OCU's certificate; the node reloads its CRL file.
+        let revoked = kit
+            .ca
+            .crl_pem(
+                &[RevokedEntry {
+                    serial: signer.serial.clone(),
+                    revoked_at: now as i64 - 60,
+                }],
+                2,
+                7,
+            )
+            .unwrap();
+        write("crl.pem", &revoked);
+        assert_eq!(keys.reload_trust(&tls.crls).unwrap(), 1);
+        assert_eq!(
+            keys.trust().verify_node_cert(&signer.cert_der, now),
+            Err(TrustError::Revoked)
+        );
+
+        // A CRL from another CA is refused; the one in force stays.
+        let rogue = Kit::new(KeyAlgorithm::Ed25519).unwrap();
+        write("crl.pem", &rogue.ca.crl_pem(&[], 3, 7).unwrap());
+        assert!(keys.reload_trust(&tls.crls).is_err());
+        assert_eq!(
+            keys.trust().verify_node_cert(&signer.cert_der, now),
+            Err(TrustError::Revoked)
+        );
+        keys.trust().verify_node_cert(&me.cert_der, now).unwrap();
+    }
 
     #[test]
     fn x25519_key_is_created_0600_and_reloaded() {

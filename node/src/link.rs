@@ -412,10 +412,11 @@ enum Next {
 
 /// Verify, open and validate a batch on every core; the results keep the delivery order.
 fn verify_batch(s: &Shared, batch: &[Deliver]) -> Result<Vec<Received>, String> {
+    let trust = s.keys.trust();
     let r = Receiver {
         me: &s.keys.identity,
         kem: &s.keys.kem,
-        trust: &s.keys.trust,
+        trust: &trust,
         header_limits: HeaderLimits::default(),
         body_limits: cordon_common::msg::Limits::default(),
         receipt_lifetime_ms: s.config.limits.receipt_lifetime_hours * 3_600_000,

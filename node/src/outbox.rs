@@ -332,7 +332,7 @@ async fn seal_drafts(
         let mut out = Vec::with_capacity(page.len());
         for mut rec in page {
             if rec.state == SendState::Draft {
-                let p = plan(&rec, &answer, &s.keys.trust, &s.keys.identity.node_id, now);
+                let p = plan(&rec, &answer, &s.keys.trust(), &s.keys.identity.node_id, now);
                 let before = (rec.state, rec.reason.clone());
                 apply_plan(&mut rec, p, &s.keys, now);
                 if (rec.state, rec.reason.clone()) != before {
@@ -480,7 +480,7 @@ mod tests {
             chain,
             tls_key,
             roots: vec![kit.ca.cert_der().clone()],
-            trust: kit.trust(&[]).unwrap(),
+            trust: std::sync::RwLock::new(std::sync::Arc::new(kit.trust(&[]).unwrap())),
             kem: n.kem,
         }
     }
