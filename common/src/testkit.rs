@@ -178,8 +178,8 @@ impl Kit {
         })
     }
 
-    /// A trust store with this CA's root and a CRL revoking `revoked`.
-    pub fn trust(&self, revoked: &[&KitNode]) -> Result<TrustStore, KitError> {
+    /// A CRL (PEM) numbered `number`, revoking `revoked` as of a minute ago.
+    pub fn crl_pem(&self, revoked: &[&KitNode], number: u64) -> Result<String, KitError> {
         let entries: Vec<RevokedEntry> = revoked
             .iter()
             .map(|n| RevokedEntry {
@@ -187,7 +187,12 @@ impl Kit {
                 revoked_at: (now_ms() / 1000) as i64 - 60,
             })
             .collect();
-        let crl_pem = self.ca.crl_pem(&entries, 1, 7)?;
+        Ok(self.ca.crl_pem(&entries, number, 7)?)
+    }
+
+    /// A trust store with this CA's root and a CRL revoking `revoked`.
+    pub fn trust(&self, revoked: &[&KitNode]) -> Result<TrustStore, KitError> {
+        let crl_pem = self.crl_pem(revoked, 1)?;
         let crl = rustls_pki_types::pem::PemObject::from_pem_slice(crl_pem.as_bytes())
             .map_err(|e: rustls_pki_types::pem::Error| TrustError::BadCrl(e.to_string()))?;
         Ok(TrustStore::new(

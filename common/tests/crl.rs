@@ -6,20 +6,13 @@
 
 use cordon_common::identity::KeyAlgorithm;
 use cordon_common::ids::Role;
-use cordon_common::pki::{check_crl, RevokedEntry, TrustError, TrustStore};
+use cordon_common::pki::{check_crl, TrustError, TrustStore};
 use cordon_common::testkit::{now_ms, Kit, KitNode};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateRevocationListDer;
 
 fn crl_of(kit: &Kit, revoked: &[&KitNode]) -> CertificateRevocationListDer<'static> {
-    let entries: Vec<RevokedEntry> = revoked
-        .iter()
-        .map(|n| RevokedEntry {
-            serial: n.serial.clone(),
-            revoked_at: (now_ms() / 1000) as i64 - 60,
-        })
-        .collect();
-    let pem = kit.ca.crl_pem(&entries, 1, 7).unwrap();
+    let pem = kit.crl_pem(revoked, 1).unwrap();
     CertificateRevocationListDer::from_pem_slice(pem.as_bytes()).unwrap()
 }
 

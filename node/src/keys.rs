@@ -195,7 +195,7 @@ mod tests {
     fn a_new_crl_is_put_in_force_and_a_bad_one_refused() {
         use cordon_common::identity::KeyAlgorithm;
         use cordon_common::ids::Role;
-        use cordon_common::pki::{RevokedEntry, TrustError};
+        use cordon_common::pki::TrustError;
         use cordon_common::testkit::{now_ms, Kit};
 
         let dir = tempfile::tempdir().unwrap();
@@ -213,7 +213,7 @@ mod tests {
             cert: write("node.crt", &me.cert_pem),
             key: write("node.key", &me.key_pem),
             root: write("root.crt", kit.ca.cert_pem()),
-            crls: vec![write("crl.pem", &kit.ca.crl_pem(&[], 1, 7).unwrap())],
+            crls: vec![write("crl.pem", &kit.crl_pem(&[], 1).unwrap())],
         };
         let keys = NodeKeys::load(&tls, &dir.path().join("x25519.key")).unwrap();
         let now = now_ms() / 1000;
@@ -222,18 +222,7 @@ mod tests {
             .unwrap();
 
         // The Secretariat revokes the OCU's certificate; the node reloads its CRL file.
-        let revoked = kit
-            .ca
-            .crl_pem(
-                &[RevokedEntry {
-                    serial: signer.serial.clone(),
-                    revoked_at: now as i64 - 60,
-                }],
-                2,
-                7,
-            )
-            .unwrap();
-        write("crl.pem", &revoked);
+        write("crl.pem", &kit.crl_pem(&[&signer], 2).unwrap());
         assert_eq!(keys.reload_trust(&tls.crls).unwrap(), 1);
         assert_eq!(
             keys.trust().verify_node_cert(&signer.cert_der, now),
@@ -242,7 +231,7 @@ mod tests {
 
         // A CRL from another CA is refused; the one in force stays.
         let rogue = Kit::new(KeyAlgorithm::Ed25519).unwrap();
-        write("crl.pem", &rogue.ca.crl_pem(&[], 3, 7).unwrap());
+        write("crl.pem", &rogue.crl_pem(&[], 3).unwrap());
         assert!(keys.reload_trust(&tls.crls).is_err());
         assert_eq!(
             keys.trust().verify_node_cert(&signer.cert_der, now),
