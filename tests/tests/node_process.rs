@@ -221,8 +221,9 @@ async fn check_delivered_once(
     hu.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_node_killed_with_messages_in_its_outbox_delivers_each_exactly_once_after_restart() {
+/// A hub, BE-NCP in this process (a reader of the alerts), and the configuration of
+/// RILO-WE, run as a separate process by the caller, with a fast outbox retry.
+async fn hub_be_and_rilo_config() -> (Pki, TestHub, RunningNode, PathBuf) {
     let pki = Pki::new().unwrap();
     let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "")
         .await
@@ -232,6 +233,12 @@ async fn a_node_killed_with_messages_in_its_outbox_delivers_each_exactly_once_af
     let cfg =
         write_node_config(&pki, &rilo, hub.addr(), &pki.path().join("nodes/RILO-WE")).unwrap();
     retry_outbox_often(&cfg);
+    (pki, hub, be, cfg)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_with_messages_in_its_outbox_delivers_each_exactly_once_after_restart() {
+    let (pki, hub, be, cfg) = hub_be_and_rilo_config().await;
     let (mut child, api) = spawn_node(&cfg).await;
 
     // Five taskings that must wait (HU-NCP has no key yet), and 40 alerts, then SIGKILL
@@ -255,15 +262,7 @@ async fn a_node_killed_with_messages_in_its_outbox_delivers_each_exactly_once_af
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_a_node_with_messages_in_its_outbox_cleanly_and_nothing_is_lost() {
-    let pki = Pki::new().unwrap();
-    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "")
-        .await
-        .unwrap();
-    let be = in_process_node(&pki, &hub, "BE-NCP").await;
-    let rilo = pki.node("RILO-WE", Role::Rilo).unwrap();
-    let cfg =
-        write_node_config(&pki, &rilo, hub.addr(), &pki.path().join("nodes/RILO-WE")).unwrap();
-    retry_outbox_often(&cfg);
+    let (pki, hub, be, cfg) = hub_be_and_rilo_config().await;
     let (mut child, api) = spawn_node(&cfg).await;
 
     let (taskings, alerts) = queue_taskings_and_alerts(&api, 5, 20).await;
