@@ -1,6 +1,7 @@
 //! The hub's path to the audit log: events are queued (bounded) and written by a
 //! background task that appends, fsyncs every 100 ms, and records the log's head in the
-//! store so that a truncated tail is detectable by `cordon-hub audit verify`.
+//! store (through the group committer, riding along with the next commit) so that a
+//! truncated tail is detectable by `cordon-hub audit verify`.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::audit::{AuditEvent, AuditLog};
-use crate::store::Store;
+use crate::store::GroupCommitter;
 
 /// Key of the audit head in the store's meta table.
 pub const AUDIT_HEAD_KEY: &str = "audit_head";
@@ -33,7 +34,7 @@ impl AuditSink {
 /// Start the writer. It stops (after a final sync) when every sink is dropped.
 pub fn start(
     log: AuditLog,
-    store: Arc<dyn Store>,
+    committer: GroupCommitter,
     queue: usize,
 ) -> (AuditSink, tokio::task::JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<AuditEvent>(queue.max(16));
@@ -67,7 +68,6 @@ pub fn start(
             }
             let batch = std::mem::take(&mut pending);
             let log = log.clone();
-            let store = store.clone();
             let done = tokio::task::spawn_blocking(move || {
                 let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
                 for e in batch {
@@ -76,18 +76,22 @@ pub fn start(
                     }
                 }
                 match log.sync() {
-                    Ok(head) => {
-                        let value = format!("{} {}", head.seq, head.hash);
-                        if let Err(err) = store.set_meta_value(AUDIT_HEAD_KEY, value.as_bytes()) {
-                            tracing::error!(error = %err, "cannot record the audit head");
-                        }
+                    Ok(head) => Some(format!("{} {}", head.seq, head.hash)),
+                    Err(err) => {
+                        tracing::error!(error = %err, "audit sync failed");
+                        None
                     }
-                    Err(err) => tracing::error!(error = %err, "audit sync failed"),
                 }
             })
             .await;
-            if let Err(e) = done {
-                tracing::error!(error = %e, "audit writer task failed");
+            match done {
+                Ok(Some(head)) => {
+                    if let Err(err) = committer.set_value(AUDIT_HEAD_KEY, head.into_bytes()).await {
+                        tracing::error!(error = %err, "cannot record the audit head");
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, "audit writer task failed"),
             }
             if !open {
                 break;

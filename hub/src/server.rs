@@ -114,7 +114,6 @@ impl RunningHub {
         let torn = audit_log
             .torn_tail_repaired()
             .map(|(p, n)| (p.display().to_string(), n));
-        let (audit, audit_task) = audit_sink::start(audit_log, store.clone(), 8192);
         let metrics = Arc::new(Metrics::new());
         let observer: CommitObserver = {
             let m = metrics.clone();
@@ -128,9 +127,11 @@ impl RunningHub {
             CommitConfig {
                 max_batch: config.limits.commit_max_batch,
                 queue_depth: config.limits.commit_queue_depth,
+                lazy_delay: crate::store::LAZY_WRITE_DELAY,
             },
             Some(observer),
         );
+        let (audit, audit_task) = audit_sink::start(audit_log, committer.clone(), 8192);
 
         let limits = &config.limits;
         let mut server = quinn::ServerConfig::with_crypto(Arc::new(

@@ -3,13 +3,23 @@
 //! waiting, up to `max_batch` messages, writes it in one durable transaction, and only
 //! then answers each waiter. Under load one fsync covers hundreds of messages; when idle
 //! a lone message is committed at once.
+//!
+//! Cursor moves and named values (the audit head) are *lazy*: nobody waits on them for
+//! long, so they ride along with the next message commit, or are committed on their own
+//! [`LAZY_WRITE_DELAY`] after the first of them arrived. A message never waits behind a
+//! commit that carries no message while messages are flowing (docs/PERFORMANCE.md).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::{CommitOutcome, CursorUpdate, NewMessage, Store, StoreError};
+use super::{CommitOutcome, CursorUpdate, NewMessage, Store, StoreError, ValueUpdate};
+
+/// Longest a lazy write (cursor move, named value) waits for a message commit to ride
+/// along with before it is committed on its own: the hub's setting.
+pub const LAZY_WRITE_DELAY: Duration = Duration::from_millis(100);
 
 /// Called after each durable commit with the number of messages and the time taken.
 pub type CommitObserver = Arc<dyn Fn(usize, Duration) + Send + Sync>;
@@ -21,6 +31,8 @@ pub struct CommitConfig {
     pub max_batch: usize,
     /// Requests waiting before publishers wait (back-pressure).
     pub queue_depth: usize,
+    /// Longest a lazy write waits for a message commit (normally [`LAZY_WRITE_DELAY`]).
+    pub lazy_delay: Duration,
 }
 
 enum Request {
@@ -29,6 +41,7 @@ enum Request {
         oneshot::Sender<Result<CommitOutcome, StoreError>>,
     ),
     Cursors(Vec<CursorUpdate>, oneshot::Sender<Result<(), StoreError>>),
+    Value(ValueUpdate),
 }
 
 /// The handle publishers and delivery lanes use. Dropping every handle stops the thread
@@ -58,10 +71,9 @@ impl GroupCommitter {
         observer: Option<CommitObserver>,
     ) -> (Self, std::thread::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(config.queue_depth.max(1));
-        let max_batch = config.max_batch.max(1);
         let thread = std::thread::Builder::new()
             .name("cordon-commit".into())
-            .spawn(move || run(store, rx, max_batch, observer));
+            .spawn(move || run(store, rx, config, observer));
         match thread {
             Ok(t) => (Self { tx }, t),
             // Without a thread nothing can be stored; every commit answers `Stopped`.
@@ -89,7 +101,17 @@ impl GroupCommitter {
         self.enqueue(message).await?.durable().await
     }
 
-    /// Move cursors durably.
+    /// Set a named value (the audit head) in a coming commit, within
+    /// [`LAZY_WRITE_DELAY`]; of several values for one key the last is kept. Does not wait
+    /// for the commit.
+    pub async fn set_value(&self, key: &str, value: Vec<u8>) -> Result<(), StoreError> {
+        self.tx
+            .send(Request::Value((key.to_owned(), value)))
+            .await
+            .map_err(|_| StoreError::Stopped)
+    }
+
+    /// Move cursors durably, in a coming commit (within [`LAZY_WRITE_DELAY`]).
     pub async fn set_cursors(&self, updates: Vec<CursorUpdate>) -> Result<(), StoreError> {
         let (done, wait) = oneshot::channel();
         self.tx
@@ -111,60 +133,131 @@ impl PendingCommit {
     }
 }
 
-fn run(
-    store: Arc<dyn Store>,
-    mut rx: mpsc::Receiver<Request>,
-    max_batch: usize,
-    observer: Option<CommitObserver>,
-) {
-    let mut messages = Vec::with_capacity(max_batch);
-    let mut message_waiters = Vec::with_capacity(max_batch);
-    let mut cursors: Vec<CursorUpdate> = Vec::new();
-    let mut cursor_waiters = Vec::new();
-    while let Some(first) = rx.blocking_recv() {
-        let mut next = Some(first);
-        while let Some(req) = next.take() {
-            match req {
-                Request::Message(m, w) => {
-                    messages.push(m);
-                    message_waiters.push(w);
-                }
-                Request::Cursors(c, w) => {
-                    cursors.extend(c);
-                    cursor_waiters.push(w);
-                }
+/// What the next commit carries.
+#[derive(Default)]
+struct Batch {
+    messages: Vec<NewMessage>,
+    message_waiters: Vec<oneshot::Sender<Result<CommitOutcome, StoreError>>>,
+    cursors: Vec<CursorUpdate>,
+    cursor_waiters: Vec<oneshot::Sender<Result<(), StoreError>>>,
+    values: HashMap<String, Vec<u8>>,
+}
+
+impl Batch {
+    fn add(&mut self, req: Request) {
+        match req {
+            Request::Message(m, w) => {
+                self.messages.push(m);
+                self.message_waiters.push(w);
             }
-            if messages.len() < max_batch {
-                next = rx.try_recv().ok();
+            Request::Cursors(c, w) => {
+                self.cursors.extend(c);
+                self.cursor_waiters.push(w);
+            }
+            Request::Value((k, v)) => {
+                self.values.insert(k, v);
             }
         }
+    }
+
+    fn has_lazy(&self) -> bool {
+        !self.cursors.is_empty() || !self.cursor_waiters.is_empty() || !self.values.is_empty()
+    }
+
+    fn commit(&mut self, store: &dyn Store, observer: Option<&CommitObserver>) {
+        let values: Vec<ValueUpdate> = self.values.drain().collect();
         let started = Instant::now();
-        let result = store.commit_batch(&messages, &cursors);
-        if let Some(o) = &observer {
-            o(messages.len(), started.elapsed());
+        let result = store.commit_batch(&self.messages, &self.cursors, &values);
+        if let Some(o) = observer {
+            o(self.messages.len(), started.elapsed());
         }
         match result {
             Ok(outcomes) => {
-                for (w, o) in message_waiters.drain(..).zip(outcomes) {
+                for (w, o) in self.message_waiters.drain(..).zip(outcomes) {
                     let _ = w.send(Ok(o));
                 }
-                for w in cursor_waiters.drain(..) {
+                for w in self.cursor_waiters.drain(..) {
                     let _ = w.send(Ok(()));
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, messages = messages.len(), "durable commit failed");
-                for w in message_waiters.drain(..) {
+                tracing::error!(error = %e, messages = self.messages.len(), "durable commit failed");
+                for w in self.message_waiters.drain(..) {
                     let _ = w.send(Err(copy(&e)));
                 }
-                for w in cursor_waiters.drain(..) {
+                for w in self.cursor_waiters.drain(..) {
                     let _ = w.send(Err(copy(&e)));
                 }
             }
         }
         // Any waiter left (outcome count mismatch) is answered by dropping its sender.
-        message_waiters.clear();
-        messages.clear();
-        cursors.clear();
+        self.message_waiters.clear();
+        self.messages.clear();
+        self.cursors.clear();
+    }
+}
+
+/// The committer thread: a small runtime of its own, so it can wait for requests with a
+/// deadline; the commits themselves block this thread, which is what it is for.
+fn run(
+    store: Arc<dyn Store>,
+    rx: mpsc::Receiver<Request>,
+    config: CommitConfig,
+    observer: Option<CommitObserver>,
+) {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the committer's runtime");
+            return;
+        }
+    };
+    rt.block_on(commit_loop(store, rx, config, observer));
+}
+
+async fn commit_loop(
+    store: Arc<dyn Store>,
+    mut rx: mpsc::Receiver<Request>,
+    config: CommitConfig,
+    observer: Option<CommitObserver>,
+) {
+    let max_batch = config.max_batch.max(1);
+    let mut batch = Batch::default();
+    // When the lazy writes waiting must be committed, message or not.
+    let mut lazy_due: Option<tokio::time::Instant> = None;
+    loop {
+        let next = match lazy_due {
+            None => rx.recv().await,
+            Some(due) => match tokio::time::timeout_at(due, rx.recv()).await {
+                Ok(r) => r,
+                Err(_) => {
+                    batch.commit(store.as_ref(), observer.as_ref());
+                    lazy_due = None;
+                    continue;
+                }
+            },
+        };
+        let Some(first) = next else { break };
+        batch.add(first);
+        // Take everything already waiting, up to a full batch of messages.
+        while batch.messages.len() < max_batch {
+            match rx.try_recv() {
+                Ok(req) => batch.add(req),
+                Err(_) => break,
+            }
+        }
+        if !batch.messages.is_empty() {
+            batch.commit(store.as_ref(), observer.as_ref());
+            lazy_due = None;
+        } else if batch.has_lazy() && lazy_due.is_none() {
+            lazy_due = Some(tokio::time::Instant::now() + config.lazy_delay);
+        }
+    }
+    // Every handle is gone: commit what is left.
+    if batch.has_lazy() {
+        batch.commit(store.as_ref(), observer.as_ref());
     }
 }

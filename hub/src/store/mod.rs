@@ -11,7 +11,9 @@
 mod committer;
 mod redb_store;
 
-pub use committer::{CommitConfig, CommitObserver, GroupCommitter, PendingCommit};
+pub use committer::{
+    CommitConfig, CommitObserver, GroupCommitter, PendingCommit, LAZY_WRITE_DELAY,
+};
 pub use redb_store::RedbStore;
 
 use cordon_common::ids::{ChannelName, MessageId, NodeId, OperationName};
@@ -127,6 +129,9 @@ pub enum CommitOutcome {
 /// A cursor move: `node` has acknowledged everything up to `seq` in (channel, lane).
 pub type CursorUpdate = (NodeId, ChannelName, Lane, u64);
 
+/// A small named value set in a commit (the audit log's head): key, value.
+pub type ValueUpdate = (String, Vec<u8>);
+
 /// A node the hub has seen, with its certificate and verified key bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeRecord {
@@ -175,13 +180,14 @@ pub enum StoreError {
 
 /// The hub's durable state. Every method blocks; call it from a blocking thread.
 pub trait Store: Send + Sync + std::fmt::Debug {
-    /// Store a batch of messages and cursor moves in one durable transaction. Returns
+    /// Store a batch of messages, cursor moves and named values in one durable transaction. Returns
     /// one outcome per message, in order. Nothing is visible or acknowledged before the
     /// transaction is on disk.
     fn commit_batch(
         &self,
         messages: &[NewMessage],
         cursors: &[CursorUpdate],
+        values: &[ValueUpdate],
     ) -> Result<Vec<CommitOutcome>, StoreError>;
 
     /// Whether a message with this id is stored (or was, and is purged).
@@ -219,9 +225,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// duplicate. Returns how many messages were purged.
     fn purge_operation(&self, operation: &OperationName, cutoff_ms: u64)
         -> Result<u64, StoreError>;
-
-    /// Set a small named value (e.g. the audit log's head).
-    fn set_meta_value(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
 
     /// A small named value.
     fn meta_value(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;

@@ -24,7 +24,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::{
     CommitOutcome, CursorUpdate, Lane, LogEntry, MessageMeta, NewMessage, NodeRecord, Store,
-    StoreError,
+    StoreError, ValueUpdate,
 };
 
 type Id = [u8; 16];
@@ -108,6 +108,7 @@ impl Store for RedbStore {
         &self,
         messages: &[NewMessage],
         cursors: &[CursorUpdate],
+        values: &[ValueUpdate],
     ) -> Result<Vec<CommitOutcome>, StoreError> {
         if !messages.is_empty() {
             self.check_quota()?;
@@ -178,6 +179,12 @@ impl Store for RedbStore {
                 // Cursors only move forward.
                 if *seq > old {
                     cur.insert(key, *seq).map_err(dberr)?;
+                }
+            }
+            if !values.is_empty() {
+                let mut kv = txn.open_table(KV).map_err(dberr)?;
+                for (key, value) in values {
+                    kv.insert(key.as_str(), value.as_slice()).map_err(dberr)?;
                 }
             }
         }
@@ -313,15 +320,6 @@ impl Store for RedbStore {
         }
         txn.commit().map_err(dberr)?;
         Ok(purged)
-    }
-
-    fn set_meta_value(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        let txn = self.db.begin_write().map_err(dberr)?;
-        {
-            let mut t = txn.open_table(KV).map_err(dberr)?;
-            t.insert(key, value).map_err(dberr)?;
-        }
-        txn.commit().map_err(dberr)
     }
 
     fn meta_value(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {

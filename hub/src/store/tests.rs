@@ -2,6 +2,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use cordon_common::ids::{ChannelName, MessageId, NodeId, OperationName};
 use cordon_common::msg::{MessageKind, Priority};
@@ -51,7 +52,7 @@ fn a_batch_appends_in_order_per_channel_and_lane_and_drops_duplicates() {
     );
     let f = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Flash, 3);
     let out = s
-        .commit_batch(&[a.clone(), b.clone(), a.clone(), f.clone()], &[])
+        .commit_batch(&[a.clone(), b.clone(), a.clone(), f.clone()], &[], &[])
         .unwrap();
     assert_eq!(
         out[0],
@@ -81,7 +82,7 @@ fn a_batch_appends_in_order_per_channel_and_lane_and_drops_duplicates() {
     );
     // A later batch: still a duplicate, and the log continues after the head.
     let c = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 4);
-    let out = s.commit_batch(&[b.clone(), c.clone()], &[]).unwrap();
+    let out = s.commit_batch(&[b.clone(), c.clone()], &[], &[]).unwrap();
     assert_eq!(out[0], CommitOutcome::Duplicate);
     assert_eq!(
         out[1],
@@ -116,9 +117,9 @@ fn cursors_only_move_forward_and_survive_reopening() {
     let c = ch("op/cosmo-2/alerts");
     {
         let s = RedbStore::open(&path, 0).unwrap();
-        s.commit_batch(&[], &[(node.clone(), c.clone(), Lane::Urgent, 7)])
+        s.commit_batch(&[], &[(node.clone(), c.clone(), Lane::Urgent, 7)], &[])
             .unwrap();
-        s.commit_batch(&[], &[(node.clone(), c.clone(), Lane::Urgent, 5)])
+        s.commit_batch(&[], &[(node.clone(), c.clone(), Lane::Urgent, 5)], &[])
             .unwrap();
         assert_eq!(s.cursor(&node, &c, Lane::Urgent).unwrap(), 7);
         assert_eq!(s.cursor(&node, &c, Lane::Routine).unwrap(), 0);
@@ -133,7 +134,7 @@ fn purging_an_operation_removes_content_but_a_replay_stays_a_duplicate() {
     let old = msg("cosmo-1", &["op/cosmo-1/alerts"], Priority::Routine, 100);
     let new = msg("cosmo-1", &["op/cosmo-1/alerts"], Priority::Routine, 500);
     let other = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 100);
-    s.commit_batch(&[old.clone(), new.clone(), other.clone()], &[])
+    s.commit_batch(&[old.clone(), new.clone(), other.clone()], &[], &[])
         .unwrap();
     let op: OperationName = "cosmo-1".parse().unwrap();
     assert_eq!(s.purge_operation(&op, 200).unwrap(), 1);
@@ -141,7 +142,8 @@ fn purging_an_operation_removes_content_but_a_replay_stays_a_duplicate() {
     assert!(s.meta(&old.meta.id).unwrap().is_none());
     assert!(s.contains(&old.meta.id).unwrap(), "the id stays known");
     assert_eq!(
-        s.commit_batch(std::slice::from_ref(&old), &[]).unwrap()[0],
+        s.commit_batch(std::slice::from_ref(&old), &[], &[])
+            .unwrap()[0],
         CommitOutcome::Duplicate
     );
     let log = s
@@ -171,7 +173,8 @@ fn nodes_and_named_values_round_trip() {
     s.put_node(&rec).unwrap();
     assert_eq!(s.nodes().unwrap(), vec![rec]);
     assert_eq!(s.meta_value("audit_head").unwrap(), None);
-    s.set_meta_value("audit_head", b"3 abc").unwrap();
+    s.commit_batch(&[], &[], &[("audit_head".into(), b"3 abc".to_vec())])
+        .unwrap();
     assert_eq!(s.meta_value("audit_head").unwrap().unwrap(), b"3 abc");
 }
 
@@ -181,6 +184,7 @@ fn a_full_store_refuses_messages_with_quota_exceeded() {
     let s = RedbStore::open(&dir.path().join("hub.redb"), 1).unwrap();
     let err = s.commit_batch(
         &[msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 1)],
+        &[],
         &[],
     );
     assert!(
@@ -196,6 +200,7 @@ fn a_full_store_refuses_messages_with_quota_exceeded() {
             Lane::Flash,
             1,
         )],
+        &[],
     )
     .unwrap();
 }
@@ -204,19 +209,7 @@ fn a_full_store_refuses_messages_with_quota_exceeded() {
 async fn the_committer_groups_concurrent_publishes_into_few_transactions() {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(RedbStore::open(&dir.path().join("hub.redb"), 0).unwrap());
-    let commits = Arc::new(AtomicUsize::new(0));
-    let seen = commits.clone();
-    let observer: CommitObserver = Arc::new(move |_, _| {
-        seen.fetch_add(1, Ordering::Relaxed);
-    });
-    let (committer, thread) = GroupCommitter::start(
-        store.clone(),
-        CommitConfig {
-            max_batch: 512,
-            queue_depth: 1024,
-        },
-        Some(observer),
-    );
+    let (committer, thread, commits) = counted_committer(store.clone(), LAZY_WRITE_DELAY);
     // Queue 500 in order without waiting, then wait for all.
     let mut pending = Vec::new();
     let mut ids = Vec::new();
@@ -243,4 +236,94 @@ async fn the_committer_groups_concurrent_publishes_into_few_transactions() {
     );
     drop(committer);
     thread.join().unwrap();
+}
+
+/// A committer whose commits are counted.
+fn counted_committer(
+    store: Arc<dyn Store>,
+    lazy_delay: Duration,
+) -> (
+    GroupCommitter,
+    std::thread::JoinHandle<()>,
+    Arc<AtomicUsize>,
+) {
+    let commits = Arc::new(AtomicUsize::new(0));
+    let seen = commits.clone();
+    let observer: CommitObserver = Arc::new(move |_, _| {
+        seen.fetch_add(1, Ordering::Relaxed);
+    });
+    let config = CommitConfig {
+        max_batch: 512,
+        queue_depth: 1024,
+        lazy_delay,
+    };
+    let (committer, thread) = GroupCommitter::start(store, config, Some(observer));
+    (committer, thread, commits)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cursor_moves_and_values_ride_along_with_the_next_message_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(RedbStore::open(&dir.path().join("hub.redb"), 0).unwrap());
+    // A lazy delay far beyond the test: only a message commit can carry the lazy writes.
+    let (committer, thread, commits) = counted_committer(store.clone(), Duration::from_secs(600));
+    let node: NodeId = "NL-NCP".parse().unwrap();
+    let c = ch("op/cosmo-2/alerts");
+    committer
+        .set_value("audit_head", b"7 beef".to_vec())
+        .await
+        .unwrap();
+    let cursors = {
+        let (committer, node, c) = (committer.clone(), node.clone(), c.clone());
+        tokio::spawn(async move {
+            committer
+                .set_cursors(vec![(node, c, Lane::Routine, 3)])
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(commits.load(Ordering::Relaxed), 0, "lazy writes alone wait");
+    assert_eq!(store.meta_value("audit_head").unwrap(), None);
+    let m = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 1);
+    assert!(matches!(
+        committer.commit(m).await.unwrap(),
+        CommitOutcome::Stored { .. }
+    ));
+    cursors.await.unwrap().unwrap();
+    assert_eq!(
+        commits.load(Ordering::Relaxed),
+        1,
+        "one commit carried all three"
+    );
+    assert_eq!(store.cursor(&node, &c, Lane::Routine).unwrap(), 3);
+    assert_eq!(store.meta_value("audit_head").unwrap().unwrap(), b"7 beef");
+    drop(committer);
+    thread.join().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lazy_writes_without_messages_are_committed_after_the_delay_and_at_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(RedbStore::open(&dir.path().join("hub.redb"), 0).unwrap());
+    let (committer, thread, commits) = counted_committer(store.clone(), Duration::from_millis(20));
+    let node: NodeId = "NL-NCP".parse().unwrap();
+    let c = ch("op/cosmo-2/alerts");
+    committer
+        .set_cursors(vec![(node.clone(), c.clone(), Lane::Flash, 9)])
+        .await
+        .unwrap();
+    assert_eq!(commits.load(Ordering::Relaxed), 1);
+    assert_eq!(store.cursor(&node, &c, Lane::Flash).unwrap(), 9);
+    // A value set just before shutdown is not lost: the thread commits it on its way out.
+    committer
+        .set_value("audit_head", b"8 cafe".to_vec())
+        .await
+        .unwrap();
+    committer
+        .set_value("audit_head", b"9 f00d".to_vec())
+        .await
+        .unwrap();
+    drop(committer);
+    thread.join().unwrap();
+    assert_eq!(store.meta_value("audit_head").unwrap().unwrap(), b"9 f00d");
 }
