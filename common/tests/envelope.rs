@@ -11,8 +11,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use cordon_common::envelope::{
-    encode_envelope, encode_signed, open, seal, verify, verify_from_peer, EnvelopeError,
-    HeaderLimits, KeyBundle, ParsedEnvelope, RecipientKey, SealRng, WrappedKey, SIGNATURE_CONTEXT,
+    check_signer, encode_envelope, encode_signed, open, seal, verify, verify_batch,
+    verify_from_peer, EnvelopeError, HeaderLimits, KeyBundle, ParsedEnvelope, RecipientKey,
+    SealRng, WrappedKey, SIGNATURE_CONTEXT,
 };
 use cordon_common::identity::KeyAlgorithm;
 use cordon_common::ids::Role;
@@ -398,4 +399,76 @@ fn garbage_and_truncations_are_malformed_not_panics() {
         ParsedEnvelope::parse(&trailing),
         Err(EnvelopeError::Malformed(_))
     ));
+}
+
+/// Batch verification: Ed25519 and ECDSA signers mixed, one forged signature in the
+/// batch. Each verdict is the one `verify` gives alone, in order.
+#[test]
+fn a_batch_refuses_exactly_the_forged_signatures_and_keeps_order() {
+    let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
+    let ed = kit
+        .node("ED-NCP", Role::Member, KeyAlgorithm::Ed25519)
+        .unwrap();
+    let ed2 = kit
+        .node("ED2-NCP", Role::Member, KeyAlgorithm::Ed25519)
+        .unwrap();
+    let ec = kit
+        .node("EC-NCP", Role::Member, KeyAlgorithm::EcdsaP256)
+        .unwrap();
+    let trust = kit.trust(&[]).unwrap();
+    let limits = HeaderLimits::default();
+    let now = now_ms();
+    let forge = |mut env: Vec<u8>| {
+        let n = env.len();
+        env[n - 3] ^= 0x55;
+        env
+    };
+    let envs = [
+        seal_from(&ed, &[&ec], BODY),
+        forge(seal_from(&ed, &[&ec], BODY)),
+        seal_from(&ec, &[&ed], BODY),
+        seal_from(&ed2, &[&ec], BODY),
+        forge(seal_from(&ec, &[&ed], BODY)),
+        seal_from(&ed, &[&ec], BODY),
+    ];
+    let expected = [true, false, true, true, false, true];
+    for (env, ok) in envs.iter().zip(expected) {
+        let alone = verify(ParsedEnvelope::parse(env).unwrap(), &trust, now, &limits);
+        assert_eq!(alone.is_ok(), ok, "alone");
+    }
+    let checked = envs
+        .iter()
+        .map(|e| check_signer(ParsedEnvelope::parse(e).unwrap(), &trust, now, &limits).unwrap())
+        .collect();
+    let verdicts = verify_batch(checked);
+    assert_eq!(verdicts.len(), envs.len());
+    for (i, (v, ok)) in verdicts.iter().zip(expected).enumerate() {
+        match v {
+            Ok(v) => {
+                assert!(ok, "envelope {i} accepted");
+                assert_eq!(
+                    v.envelope.signature,
+                    ParsedEnvelope::parse(&envs[i]).unwrap().signature
+                );
+            }
+            Err(e) => {
+                assert!(!ok, "envelope {i} refused: {e}");
+                assert!(matches!(e, EnvelopeError::BadSignature), "{e}");
+            }
+        }
+    }
+    // A batch of good Ed25519 signatures alone passes in one equation.
+    let good: Vec<_> = [0, 3, 5]
+        .iter()
+        .map(|&i| {
+            check_signer(
+                ParsedEnvelope::parse(&envs[i]).unwrap(),
+                &trust,
+                now,
+                &limits,
+            )
+            .unwrap()
+        })
+        .collect();
+    assert!(verify_batch(good).iter().all(Result::is_ok));
 }

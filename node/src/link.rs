@@ -429,11 +429,7 @@ fn verify_batch(s: &Shared, batch: &[Deliver]) -> Result<Vec<Received>, String> 
             .chunks(chunk)
             .map(|part| {
                 let r = &r;
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|d| r.process(&d.channel, d.seq, &d.envelope, now))
-                        .collect::<Vec<_>>()
-                })
+                scope.spawn(move || r.process_many(part, now))
             })
             .collect();
         handles

@@ -6,12 +6,14 @@
 //! transaction and only then acknowledges the deliveries.
 
 use cordon_common::envelope::{
-    open, verify, EnvelopeError, HeaderLimits, KemKeyPair, ParsedEnvelope,
+    check_signer, open, verify_batch, EnvelopeError, HeaderLimits, KemKeyPair, ParsedEnvelope,
+    SignerChecked, VerifiedEnvelope,
 };
 use cordon_common::identity::NodeIdentity;
 use cordon_common::ids::{ChannelName, MessageId, Role};
 use cordon_common::msg::{Limits, Message, MessageKind, ReceiptStatus};
 use cordon_common::pki::{TrustError, TrustStore};
+use cordon_common::wire::Deliver;
 
 use crate::receipts::{self, Original};
 use crate::store::{InboxRecord, Received, RefusalRecord};
@@ -133,7 +135,55 @@ impl Receiver<'_> {
         envelope: &[u8],
         now_ms: u64,
     ) -> Received {
-        match self.accept(channel, envelope, now_ms) {
+        let accepted = self.accept(channel, envelope, now_ms);
+        self.record(channel, hub_seq, envelope, now_ms, accepted)
+    }
+
+    /// Process many deliveries at `now_ms`, in order: each as [`Self::process`] would,
+    /// with their signatures checked together ([`verify_batch`]).
+    pub fn process_many(&self, deliveries: &[Deliver], now_ms: u64) -> Vec<Received> {
+        // The refusal of each delivery that failed before its signature; the others go
+        // into the batch, in order.
+        let mut refused: Vec<Option<Refusal>> = Vec::with_capacity(deliveries.len());
+        let mut signed: Vec<SignerChecked<'_>> = Vec::with_capacity(deliveries.len());
+        for d in deliveries {
+            match self.check(&d.channel, &d.envelope, now_ms) {
+                Ok(c) => {
+                    signed.push(c);
+                    refused.push(None);
+                }
+                Err(r) => refused.push(Some(r)),
+            }
+        }
+        let mut verified = verify_batch(signed).into_iter();
+        deliveries
+            .iter()
+            .zip(refused)
+            .map(|(d, refusal)| {
+                let accepted = match refusal {
+                    Some(r) => Err(r),
+                    None => match verified.next() {
+                        Some(v) => v
+                            .map_err(|e| refuse(&e))
+                            .and_then(|v| self.open_verified(&d.channel, v, now_ms)),
+                        None => Err(refuse(&EnvelopeError::BadSignature)),
+                    },
+                };
+                self.record(&d.channel, d.seq, &d.envelope, now_ms, accepted)
+            })
+            .collect()
+    }
+
+    /// What the store records for one delivery, given what became of it.
+    fn record(
+        &self,
+        channel: &ChannelName,
+        hub_seq: u64,
+        envelope: &[u8],
+        now_ms: u64,
+        accepted: Result<(NodeIdentity, Accepted), Refusal>,
+    ) -> Received {
+        match accepted {
             Ok((
                 signer,
                 Accepted::Receipt {
@@ -169,12 +219,28 @@ impl Receiver<'_> {
 
     /// Verify, open, decode and validate; the signer and what the envelope is, or why it
     /// is refused.
-    pub fn accept(
+    fn accept(
         &self,
         channel: &ChannelName,
         envelope: &[u8],
         now_ms: u64,
     ) -> Result<(NodeIdentity, Accepted), Refusal> {
+        let checked = self.check(channel, envelope, now_ms)?;
+        let verified = verify_batch(vec![checked])
+            .pop()
+            .ok_or_else(|| refuse(&EnvelopeError::BadSignature))?
+            .map_err(|e| refuse(&e))?;
+        self.open_verified(channel, verified, now_ms)
+    }
+
+    /// Parse, check the channel, the header and the signer: everything before the
+    /// signature.
+    fn check<'e>(
+        &self,
+        channel: &ChannelName,
+        envelope: &'e [u8],
+        now_ms: u64,
+    ) -> Result<SignerChecked<'e>, Refusal> {
         let parsed = ParsedEnvelope::parse(envelope).map_err(|e| refuse(&e))?;
         if !parsed.header.to.contains(channel) {
             return Err(Refusal {
@@ -191,8 +257,16 @@ impl Receiver<'_> {
                 ),
             });
         }
-        let verified =
-            verify(parsed, self.trust, now_ms, &self.header_limits).map_err(|e| refuse(&e))?;
+        check_signer(parsed, self.trust, now_ms, &self.header_limits).map_err(|e| refuse(&e))
+    }
+
+    /// Everything after the signature: the sender's role, open, decode and validate.
+    fn open_verified(
+        &self,
+        channel: &ChannelName,
+        verified: VerifiedEnvelope<'_>,
+        now_ms: u64,
+    ) -> Result<(NodeIdentity, Accepted), Refusal> {
         let signer = verified.signer.clone();
         let h = verified.envelope.header.clone();
         // The role comes from the signer's verified certificate, the kind from the signed
@@ -392,6 +466,76 @@ pub(crate) mod tests {
                 assert_eq!(receipt.in_reply_to, Some(h.id));
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// Many deliveries at once: signatures checked together, each verdict the one
+    /// `process` gives alone, in order, a forged one refused without taking the others.
+    #[test]
+    fn a_batch_of_deliveries_gets_the_verdicts_of_one_by_one() {
+        let w = world();
+        let trust = w.kit.trust(&[]).unwrap();
+        let now = now_ms();
+        let notice = |from: &KitNode| {
+            let h = from
+                .header(MessageKind::Notice, "cosmo-2", &[NOTICES], now)
+                .unwrap();
+            (h.id, sealed(from, &h, &notice_body(), &[&w.be]))
+        };
+        let (id1, good1) = notice(&w.ocu);
+        let (_, mut forged) = notice(&w.ocu);
+        let n = forged.len();
+        forged[n - 3] ^= 0x55;
+        let (id3, good3) = notice(&w.ocu);
+        let (_, misrouted) = notice(&w.ocu);
+        let (_, from_member) = notice(&w.hu);
+        let deliver = |channel: &str, seq: u64, envelope: &Vec<u8>| Deliver {
+            channel: chan(channel),
+            seq,
+            envelope: envelope.clone(),
+        };
+        let batch = vec![
+            deliver(NOTICES, 1, &good1),
+            deliver(NOTICES, 2, &forged),
+            deliver(NOTICES, 3, &good3),
+            deliver("op/cosmo-2/alerts", 4, &misrouted),
+            deliver(NOTICES, 5, &from_member),
+        ];
+        let r = receiver(&w.be, &trust);
+        let out = r.process_many(&batch, now);
+        assert_eq!(out.len(), 5);
+        let summary: Vec<String> = out
+            .into_iter()
+            .map(|x| match x {
+                Received::Message { record, .. } => format!("message {}", record.id),
+                Received::Refused(rec) => {
+                    format!(
+                        "refused {} {}",
+                        rec.hub_seq,
+                        rec.reason.split(':').next().unwrap_or("")
+                    )
+                }
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                format!("message {id1}"),
+                "refused 2 forged".to_owned(),
+                format!("message {id3}"),
+                "refused 4 misrouted".to_owned(),
+                "refused 5 forbidden-sender".to_owned(),
+            ]
+        );
+        // The same verdicts one by one.
+        for (d, accepted) in batch.iter().zip([true, false, true, false, false]) {
+            let alone = r.process(&d.channel, d.seq, &d.envelope, now);
+            assert_eq!(
+                matches!(alone, Received::Message { .. }),
+                accepted,
+                "{alone:?}"
+            );
         }
     }
 

@@ -28,7 +28,9 @@ pub use layout::{encode_envelope, encode_signed, ParsedEnvelope, WrappedKey};
 pub use open::open;
 pub use rng::SealRng;
 pub use seal::{seal, RecipientKey};
-pub use verify::{verify, verify_from_peer, VerifiedEnvelope};
+pub use verify::{
+    check_signer, verify, verify_batch, verify_from_peer, SignerChecked, VerifiedEnvelope,
+};
 
 /// Prefix of the envelope signature input.
 pub const SIGNATURE_CONTEXT: &[u8] = b"cordon/1 envelope\0";

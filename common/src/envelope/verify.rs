@@ -1,10 +1,11 @@
 //! Verification: by a recipient (full chain and revocation) and by the hub (against the
-//! authenticated TLS peer).
+//! authenticated TLS peer). A recipient with many envelopes at once checks their
+//! signers one by one and their Ed25519 signatures together ([`verify_batch`]).
 
 use super::header::HeaderLimits;
 use super::layout::ParsedEnvelope;
 use super::{EnvelopeError, SIGNATURE_CONTEXT};
-use crate::identity::NodeIdentity;
+use crate::identity::{KeyAlgorithm, NodeIdentity, PublicKey};
 use crate::ids::Fingerprint;
 use crate::pki::TrustStore;
 
@@ -26,6 +27,35 @@ pub fn verify<'a>(
     now_ms: u64,
     limits: &HeaderLimits,
 ) -> Result<VerifiedEnvelope<'a>, EnvelopeError> {
+    let s = check_signer(envelope, trust, now_ms, limits)?;
+    if !s.signer.public_key.verify_with_context(
+        SIGNATURE_CONTEXT,
+        s.envelope.signed,
+        s.envelope.signature,
+    ) {
+        return Err(EnvelopeError::BadSignature);
+    }
+    Ok(VerifiedEnvelope {
+        envelope: s.envelope,
+        signer: s.signer,
+    })
+}
+
+/// An envelope whose header and signer checked out (everything [`verify`] checks but the
+/// signature), waiting for [`verify_batch`].
+#[derive(Debug, Clone)]
+pub struct SignerChecked<'a> {
+    envelope: ParsedEnvelope<'a>,
+    signer: NodeIdentity,
+}
+
+/// Everything [`verify`] checks except the signature.
+pub fn check_signer<'a>(
+    envelope: ParsedEnvelope<'a>,
+    trust: &TrustStore,
+    now_ms: u64,
+    limits: &HeaderLimits,
+) -> Result<SignerChecked<'a>, EnvelopeError> {
     let h = &envelope.header;
     h.check(now_ms, limits)?;
     if Fingerprint::of_der(envelope.signer_cert) != h.sender_fp {
@@ -40,14 +70,84 @@ pub fn verify<'a>(
             header: h.sender.to_string(),
         });
     }
-    if !signer.public_key.verify_with_context(
-        SIGNATURE_CONTEXT,
-        envelope.signed,
-        envelope.signature,
-    ) {
-        return Err(EnvelopeError::BadSignature);
+    Ok(SignerChecked { envelope, signer })
+}
+
+/// Check the signatures of many envelopes, in order. Ed25519 signatures are checked
+/// together in one batch equation (ed25519-dalek, randomised by a transcript of the
+/// inputs); if the batch fails, each is checked alone, so one bad signature costs its
+/// batch the saving but never refuses a good one. Other algorithms are checked alone.
+///
+/// Batch verification uses the cofactored equation, single verification (ring) the
+/// cofactorless one: they differ only on signatures that the holder of the signing key
+/// crafted with small-order components, never on a forgery (docs/SECURITY.md).
+pub fn verify_batch(
+    items: Vec<SignerChecked<'_>>,
+) -> Vec<Result<VerifiedEnvelope<'_>, EnvelopeError>> {
+    let inputs: Vec<Vec<u8>> = items
+        .iter()
+        .map(|s| [SIGNATURE_CONTEXT, s.envelope.signed].concat())
+        .collect();
+    let mut holds: Vec<Option<bool>> = vec![None; items.len()];
+    // The Ed25519 ones that parse as a key and a signature go into the batch.
+    let mut batch: Vec<usize> = Vec::new();
+    let mut keys: Vec<ed25519_dalek::VerifyingKey> = Vec::new();
+    let mut sigs: Vec<ed25519_dalek::Signature> = Vec::new();
+    let mut known: Vec<(&[u8], ed25519_dalek::VerifyingKey)> = Vec::new();
+    for (i, s) in items.iter().enumerate() {
+        let Some(key) = ed25519_key(&s.signer.public_key, &mut known) else {
+            continue;
+        };
+        let Ok(sig) = ed25519_dalek::Signature::from_slice(s.envelope.signature) else {
+            continue;
+        };
+        batch.push(i);
+        keys.push(key);
+        sigs.push(sig);
     }
-    Ok(VerifiedEnvelope { envelope, signer })
+    if batch.len() > 1 {
+        let messages: Vec<&[u8]> = batch.iter().map(|&i| inputs[i].as_slice()).collect();
+        if ed25519_dalek::verify_batch(&messages, &sigs, &keys).is_ok() {
+            for &i in &batch {
+                holds[i] = Some(true);
+            }
+        }
+    }
+    items
+        .into_iter()
+        .zip(inputs)
+        .zip(holds)
+        .map(|((s, input), holds)| {
+            let ok =
+                holds.unwrap_or_else(|| s.signer.public_key.verify(&input, s.envelope.signature));
+            if ok {
+                Ok(VerifiedEnvelope {
+                    envelope: s.envelope,
+                    signer: s.signer,
+                })
+            } else {
+                Err(EnvelopeError::BadSignature)
+            }
+        })
+        .collect()
+}
+
+/// The dalek form of an Ed25519 key, decoded once per batch; `None` for other algorithms
+/// or a key that does not decode (checked alone, and refused, later).
+fn ed25519_key<'k>(
+    key: &'k PublicKey,
+    known: &mut Vec<(&'k [u8], ed25519_dalek::VerifyingKey)>,
+) -> Option<ed25519_dalek::VerifyingKey> {
+    if key.algorithm != KeyAlgorithm::Ed25519 {
+        return None;
+    }
+    if let Some((_, k)) = known.iter().find(|(b, _)| *b == key.bytes.as_slice()) {
+        return Some(*k);
+    }
+    let bytes: &[u8; 32] = key.bytes.as_slice().try_into().ok()?;
+    let k = ed25519_dalek::VerifyingKey::from_bytes(bytes).ok()?;
+    known.push((key.bytes.as_slice(), k));
+    Some(k)
 }
 
 /// Hub-side verification: the header names the authenticated TLS peer (`peer`, whose
