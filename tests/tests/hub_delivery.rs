@@ -316,18 +316,7 @@ async fn a_stalled_node_is_disconnected_and_the_others_are_served() {
         backlog.unwrap_or(0) > 0,
         "backlog gauge for the stalled node: {metrics}"
     );
-    let closed = tokio::time::timeout(Duration::from_secs(10), stalled.connection().closed())
-        .await
-        .expect("stalled node cut off");
-    match closed {
-        quinn::ConnectionError::ApplicationClosed(c) => {
-            assert_eq!(
-                u64::from(c.error_code),
-                u64::from(cordon_common::wire::ErrorCode::Timeout.as_u16())
-            )
-        }
-        other => panic!("{other}"),
-    }
+    cut_off_for_stalling(stalled.connection(), "stalled node cut off").await;
     assert_eq!(
         hu.collect(40, Duration::from_secs(10)).await.unwrap().len(),
         40
@@ -387,18 +376,11 @@ async fn a_node_that_stops_reading_is_disconnected_before_its_window_fills() {
         N * BODY > 2 * limits.connection_window as usize && N < 64,
         "more bytes than flow control lets through, fewer deliveries than the window"
     );
-    let closed = tokio::time::timeout(Duration::from_secs(10), stalled.connection().closed())
-        .await
-        .expect("a node that stopped reading is cut off (stall timeout 1.5 s)");
-    match closed {
-        quinn::ConnectionError::ApplicationClosed(c) => {
-            assert_eq!(
-                u64::from(c.error_code),
-                u64::from(cordon_common::wire::ErrorCode::Timeout.as_u16())
-            )
-        }
-        other => panic!("{other}"),
-    }
+    cut_off_for_stalling(
+        stalled.connection(),
+        "a node that stopped reading is cut off (stall timeout 1.5 s)",
+    )
+    .await;
     // HU-NCP, reading, gets every message.
     let got = hu.collect(N, Duration::from_secs(20)).await.unwrap();
     assert_eq!(got.len(), N);
@@ -414,4 +396,20 @@ async fn a_node_that_stops_reading_is_disconnected_before_its_window_fills() {
             .any(|l| l.contains("\"disconnected\"") && l.contains("stopped reading")),
         "{audit}"
     );
+}
+
+/// The hub closes `conn` within 10 s with the `timeout` error code (a stalled node).
+async fn cut_off_for_stalling(conn: &quinn::Connection, what: &str) {
+    let closed = tokio::time::timeout(Duration::from_secs(10), conn.closed())
+        .await
+        .expect(what);
+    match closed {
+        quinn::ConnectionError::ApplicationClosed(c) => {
+            assert_eq!(
+                u64::from(c.error_code),
+                u64::from(cordon_common::wire::ErrorCode::Timeout.as_u16())
+            )
+        }
+        other => panic!("{other}"),
+    }
 }
