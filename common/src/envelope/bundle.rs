@@ -10,6 +10,7 @@
 use hpke::kem::X25519HkdfSha256;
 use hpke::{Deserializable, Kem as KemTrait, Serializable};
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroize;
 
 use super::rng::SealRng;
 use super::{EnvelopeError, KEY_ID_LEN};
@@ -23,10 +24,17 @@ pub const BUNDLE_CONTEXT: &[u8] = b"cordon/1 key-bundle\0";
 
 type Kem = X25519HkdfSha256;
 
-/// A node's static X25519 key pair for receiving content keys.
+/// A node's static X25519 key pair for receiving content keys. The secret is wiped
+/// from memory when the pair is dropped.
 pub struct KemKeyPair {
-    secret: <Kem as KemTrait>::PrivateKey,
+    secret: [u8; 32],
     public: [u8; 32],
+}
+
+impl Drop for KemKeyPair {
+    fn drop(&mut self) {
+        self.secret.zeroize();
+    }
 }
 
 impl std::fmt::Debug for KemKeyPair {
@@ -46,9 +54,20 @@ impl KemKeyPair {
     /// Derive deterministically (RFC 9180 DeriveKeyPair) from input keying material.
     pub fn derive(ikm: &[u8; 32]) -> Self {
         let (secret, public) = Kem::derive_keypair(ikm);
-        let mut p = [0u8; 32];
+        Self::from_parts(&secret, &public)
+    }
+
+    fn from_parts(
+        secret: &<Kem as KemTrait>::PrivateKey,
+        public: &<Kem as KemTrait>::PublicKey,
+    ) -> Self {
+        let (mut s, mut p) = ([0u8; 32], [0u8; 32]);
+        s.copy_from_slice(&secret.to_bytes());
         p.copy_from_slice(&public.to_bytes());
-        Self { secret, public: p }
+        Self {
+            secret: s,
+            public: p,
+        }
     }
 
     /// From the 32 secret bytes as stored by [`Self::secret_bytes`].
@@ -56,16 +75,12 @@ impl KemKeyPair {
         let secret = <Kem as KemTrait>::PrivateKey::from_bytes(bytes)
             .map_err(|_| EnvelopeError::Seal("X25519 secret key must be 32 bytes".into()))?;
         let public = <Kem as KemTrait>::sk_to_pk(&secret);
-        let mut p = [0u8; 32];
-        p.copy_from_slice(&public.to_bytes());
-        Ok(Self { secret, public: p })
+        Ok(Self::from_parts(&secret, &public))
     }
 
     /// The secret, for storage in a 0600 file. Never log it.
     pub fn secret_bytes(&self) -> [u8; 32] {
-        let mut s = [0u8; 32];
-        s.copy_from_slice(&self.secret.to_bytes());
-        s
+        self.secret
     }
 
     /// The public key.
@@ -78,7 +93,7 @@ impl KemKeyPair {
         key_id(&self.public)
     }
 
-    pub(super) fn secret(&self) -> &<Kem as KemTrait>::PrivateKey {
+    pub(super) fn secret(&self) -> &[u8; 32] {
         &self.secret
     }
 }

@@ -19,7 +19,9 @@ mod layout;
 mod open;
 mod rng;
 mod seal;
+mod unwrap;
 mod verify;
+mod x25519;
 
 pub use bundle::{KemKeyPair, KeyBundle, VerifiedBundle, BUNDLE_CONTEXT};
 pub use error::EnvelopeError;

@@ -1,13 +1,11 @@
 //! Opening: unwrap the content key as one recipient and decrypt the body.
 
-use hpke::aead::ChaCha20Poly1305 as HpkeChaCha;
-use hpke::kdf::HkdfSha256;
-use hpke::kem::X25519HkdfSha256;
-use hpke::{Deserializable, OpModeR};
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305};
+use zeroize::Zeroize;
 
 use super::bundle::KemKeyPair;
 use super::seal::wrap_aad;
+use super::unwrap::unwrap_key;
 use super::verify::VerifiedEnvelope;
 use super::{EnvelopeError, HPKE_INFO};
 use crate::ids::NodeId;
@@ -28,21 +26,18 @@ pub fn open(
     if entry.key_id != kem.key_id() {
         return Err(EnvelopeError::UnknownKeyId(hex::encode(entry.key_id)));
     }
-    let enc = <X25519HkdfSha256 as hpke::Kem>::EncappedKey::from_bytes(entry.enc)
-        .map_err(|_| EnvelopeError::KeyUnwrap)?;
     let aad = wrap_aad(&env.header, entry.node_id);
-    let content_key = hpke::single_shot_open::<HpkeChaCha, HkdfSha256, X25519HkdfSha256>(
-        &OpModeR::Base,
+    let mut content_key = unwrap_key(
         kem.secret(),
-        &enc,
+        kem.public(),
+        entry.enc,
         HPKE_INFO,
-        entry.wrapped,
         &aad,
-    )
-    .map_err(|_| EnvelopeError::KeyUnwrap)?;
-    let aead = UnboundKey::new(&CHACHA20_POLY1305, &content_key)
-        .map(LessSafeKey::new)
-        .map_err(|_| EnvelopeError::KeyUnwrap)?;
+        entry.wrapped,
+    )?;
+    let aead = UnboundKey::new(&CHACHA20_POLY1305, &content_key).map(LessSafeKey::new);
+    content_key.zeroize();
+    let aead = aead.map_err(|_| EnvelopeError::KeyUnwrap)?;
     let mut buf = env.body.to_vec();
     let plain = aead
         .open_in_place(
