@@ -105,9 +105,11 @@ pub struct Limits {
     pub stream_window: u32,
     /// Flow-control window per connection, bytes. Default 8 MiB.
     pub connection_window: u32,
-    /// Unacknowledged deliveries per lane before the hub pauses a node. Default 1024:
-    /// larger than a node's receive batch (256), so the hub keeps sending while the node
-    /// commits (a window equal to the batch halves catch-up speed; docs/PERFORMANCE.md).
+    /// Unacknowledged deliveries per lane before the hub pauses a node. Default 4096:
+    /// four of a node's receive batches (1024), so the hub keeps sending while the node
+    /// verifies one batch and commits the one before (a window equal to the batch halves
+    /// catch-up speed; docs/PERFORMANCE.md). Bytes in flight stay bounded by
+    /// `connection_window`.
     pub delivery_window: usize,
     /// How long a paused node may go without acknowledging before it is disconnected,
     /// ms. Default 60 000.
@@ -136,7 +138,7 @@ impl Default for Limits {
             max_streams: 16,
             stream_window: 4 * 1024 * 1024,
             connection_window: 8 * 1024 * 1024,
-            delivery_window: 1024,
+            delivery_window: 4096,
             stall_timeout_ms: 60_000,
             publish_inflight: 64,
             commit_max_batch: 512,

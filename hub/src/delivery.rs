@@ -9,12 +9,12 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cordon_common::ids::ChannelName;
+use cordon_common::ids::{ChannelName, MessageId};
 use cordon_common::quic::{read_frame, write_frame};
 use cordon_common::wire::{Deliver, ErrorCode, Frame};
 use prometheus_client::metrics::gauge::Gauge;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tracing::{debug, warn, Instrument};
 
@@ -28,6 +28,9 @@ use crate::store::{Lane, LogEntry};
 const READ_BATCH: usize = 64;
 /// How often acknowledged cursors are written.
 const CURSOR_FLUSH: Duration = Duration::from_millis(200);
+/// How long the other lanes of a new session wait for the flash lane to have its
+/// backlog acknowledged, so a node that was offline stores its flash messages first.
+const FLASH_HEAD_START: Duration = Duration::from_secs(1);
 
 struct ChannelCursor {
     channel: ChannelName,
@@ -70,10 +73,35 @@ impl Backlog {
     }
 }
 
-/// What a lane shares with its session: the wake-ups for new messages and the backlog.
+/// What a lane shares with its session: the wake-ups for new messages, the backlog, and
+/// whether the flash lane has delivered what was waiting when the session began.
 struct LaneSignals {
     wakers: Arc<LaneWakers>,
     backlog: Arc<Backlog>,
+    flash_done: Arc<watch::Sender<bool>>,
+}
+
+impl LaneSignals {
+    /// The flash lane has nothing (more) from before the session: the others may start.
+    fn flash_done(&self) {
+        self.flash_done.send_replace(true);
+    }
+
+    /// A lane other than flash waits, before its first delivery, until the flash lane
+    /// has delivered and seen acknowledged the flash backlog, at most
+    /// [`FLASH_HEAD_START`]: the node then stores flash messages before the rest (it
+    /// acknowledges only what it has stored). A flash message published later overtakes
+    /// by its stream priority alone.
+    async fn after_flash(&self, lane: Lane, conn: &quinn::Connection) {
+        if lane == Lane::Flash {
+            return;
+        }
+        let mut done = self.flash_done.subscribe();
+        tokio::select! {
+            _ = tokio::time::timeout(FLASH_HEAD_START, done.wait_for(|d| *d)) => {}
+            _ = conn.closed() => {}
+        }
+    }
 }
 
 /// Stored entries after each channel's acknowledged cursor (blocking pool).
@@ -125,6 +153,7 @@ pub async fn run_lanes(
         lanes: Default::default(),
         gauge: state.metrics.backlog.get_or_create(&label).clone(),
     });
+    let flash_done = Arc::new(watch::Sender::new(false));
     let mut tasks = tokio::task::JoinSet::new();
     for lane in [Lane::Flash, Lane::Urgent, Lane::Routine] {
         let (state, conn, peer, channels) =
@@ -132,6 +161,7 @@ pub async fn run_lanes(
         let signals = LaneSignals {
             wakers: wakers.clone(),
             backlog: backlog.clone(),
+            flash_done: flash_done.clone(),
         };
         let span = tracing::info_span!("lane", ?lane);
         tasks.spawn(
@@ -189,14 +219,19 @@ async fn lazy_lane(
     loop {
         match has_backlog(&state, &peer, lane, &channels).await {
             Ok(true) => break,
+            Ok(false) if lane == Lane::Flash => signals.flash_done(),
             Ok(false) => {}
-            Err(e) => return LaneEnd::Store(e),
+            Err(e) => {
+                signals.flash_done();
+                return LaneEnd::Store(e);
+            }
         }
         tokio::select! {
             () = signals.wakers.lane(lane).notified() => {}
             _ = conn.closed() => return LaneEnd::Closed,
         }
     }
+    signals.after_flash(lane, &conn).await;
     let (send, recv) = match conn.open_bi().await {
         Ok(s) => s,
         Err(_) => return LaneEnd::Closed,
@@ -272,7 +307,11 @@ async fn run_lane(
     mut send: quinn::SendStream,
     mut recv: quinn::RecvStream,
 ) -> LaneEnd {
-    let LaneSignals { wakers, backlog } = signals;
+    let LaneSignals {
+        wakers,
+        backlog,
+        flash_done,
+    } = signals;
     let max_frame = state.config.limits.max_frame;
     let window = state.config.limits.delivery_window;
     let stall_timeout = state.config.limits.stall_timeout();
@@ -327,8 +366,11 @@ async fn run_lane(
     let mut dirty = false;
     let mut need_fill = true;
     let mut window_limited = false;
-    let mut delivered_ids: Vec<(String, String, u64)> = Vec::new();
-    let mut id_of: HashMap<(usize, u64), String> = HashMap::new();
+    // Ids of sent, unacknowledged deliveries (16 bytes each: a full window of them is
+    // what an active lane holds besides QUIC's buffers), and of acknowledged ones
+    // waiting for their audit records.
+    let mut delivered_ids: Vec<(MessageId, ChannelName, u64)> = Vec::new();
+    let mut id_of: HashMap<(usize, u64), MessageId> = HashMap::new();
     let mut last_progress = Instant::now();
     let mut flush_at: Option<Instant> = None;
     let mut flushing: Option<tokio::task::JoinHandle<Result<(), String>>> = None;
@@ -383,7 +425,7 @@ async fn run_lane(
                         }
                         state.metrics.deliveries.inc();
                         ch.outstanding.insert(entry.seq);
-                        id_of.insert((ci, entry.seq), entry.id.to_string());
+                        id_of.insert((ci, entry.seq), entry.id);
                         inflight += 1;
                     }
                 }
@@ -393,6 +435,9 @@ async fn run_lane(
                 last_progress = Instant::now();
             }
             window_limited = inflight >= window;
+            if lane == Lane::Flash && inflight == 0 {
+                flash_done.send_replace(true);
+            }
             let cursors = chans
                 .iter()
                 .map(|c| (c.channel.clone(), c.cursor()))
@@ -419,7 +464,7 @@ async fn run_lane(
                                 dirty = true;
                                 last_progress = Instant::now();
                                 if let Some(id) = id_of.remove(&(ci, seq)) {
-                                    delivered_ids.push((id, channel.to_string(), seq));
+                                    delivered_ids.push((id, channel, seq));
                                 }
                             }
                         }
@@ -431,6 +476,9 @@ async fn run_lane(
                     }
                     if window_limited {
                         need_fill = true;
+                    } else if lane == Lane::Flash && inflight == 0 {
+                        // Everything the last fill found is acknowledged.
+                        flash_done.send_replace(true);
                     }
                     if delivered_ids.len() >= 256 && flushing.as_ref().is_none_or(|f| f.is_finished()) {
                         if let Err(e) = settle_flush(&mut flushing).await {
@@ -474,7 +522,7 @@ async fn flush(
     node: &cordon_common::ids::NodeId,
     lane: Lane,
     chans: &mut [ChannelCursor],
-    delivered: &mut Vec<(String, String, u64)>,
+    delivered: &mut Vec<(MessageId, ChannelName, u64)>,
 ) -> Result<(), String> {
     match start_flush(state, node, lane, chans, delivered) {
         Some(task) => task.await.map_err(|e| e.to_string())?,
@@ -500,7 +548,7 @@ fn start_flush(
     node: &cordon_common::ids::NodeId,
     lane: Lane,
     chans: &mut [ChannelCursor],
-    delivered: &mut Vec<(String, String, u64)>,
+    delivered: &mut Vec<(MessageId, ChannelName, u64)>,
 ) -> Option<tokio::task::JoinHandle<Result<(), String>>> {
     let updates: Vec<_> = chans
         .iter()
@@ -527,9 +575,9 @@ fn start_flush(
             state
                 .audit
                 .record(AuditEvent::Delivered {
-                    id,
+                    id: id.to_string(),
                     node: node.clone(),
-                    channel,
+                    channel: channel.to_string(),
                     seq,
                 })
                 .await;
