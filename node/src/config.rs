@@ -107,9 +107,14 @@ struct RawApi {
 pub struct Limits {
     /// Envelopes published before their acks are awaited. Default 64 (PROTOCOL.md §8.2).
     pub publish_inflight: usize,
-    /// Deliveries of one lane processed and committed in one transaction. Default 256
-    /// (the hub's delivery window).
+    /// Deliveries of one lane verified, opened and committed in one transaction. Default
+    /// 1024; the hub's `delivery_window` should be about four times this, so it keeps
+    /// sending while one batch is verified and the one before is committed.
     pub receive_batch: usize,
+    /// Bytes of envelopes one lane holds between the network and the store (read, being
+    /// verified, being committed) before it stops reading; QUIC flow control then holds
+    /// the hub back. Default 64 MiB; an envelope larger than this is taken alone.
+    pub receive_buffer_bytes: usize,
     /// First reconnect delay, ms. Default 500.
     pub reconnect_initial_ms: u64,
     /// Longest reconnect delay, ms (before jitter). Default 30 000.
@@ -145,7 +150,8 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             publish_inflight: 64,
-            receive_batch: 256,
+            receive_batch: 1024,
+            receive_buffer_bytes: 64 * 1024 * 1024,
             reconnect_initial_ms: 500,
             reconnect_max_ms: 30_000,
             connect_timeout_ms: 10_000,
@@ -263,9 +269,10 @@ impl NodeConfig {
             ));
         }
         let l = &raw.limits;
-        let positive: [(&'static str, u64); 12] = [
+        let positive: [(&'static str, u64); 13] = [
             ("limits.publish_inflight", l.publish_inflight as u64),
             ("limits.receive_batch", l.receive_batch as u64),
+            ("limits.receive_buffer_bytes", l.receive_buffer_bytes as u64),
             ("limits.reconnect_initial_ms", l.reconnect_initial_ms),
             ("limits.connect_timeout_ms", l.connect_timeout_ms),
             ("limits.ping_interval_ms", l.ping_interval_ms),
@@ -303,6 +310,12 @@ impl NodeConfig {
         }
         if l.receive_batch > 4096 {
             return Err(invalid("limits.receive_batch", "at most 4096".into()));
+        }
+        if l.receive_buffer_bytes > 1 << 30 {
+            return Err(invalid(
+                "limits.receive_buffer_bytes",
+                "at most 1 GiB".into(),
+            ));
         }
         let max_hours = 400 * 24;
         for (field, v) in [

@@ -14,7 +14,7 @@ use std::time::Duration;
 use cordon_common::envelope::HeaderLimits;
 use cordon_common::ids::ChannelName;
 use cordon_common::wire::Deliver;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::client::{ClientError, Connector, DeliveryLane, HubTarget, LaneAcker};
@@ -304,12 +304,22 @@ async fn lane_task(
 ) -> Result<(), String> {
     let batch_max = shared.config.limits.receive_batch;
     let (mut reader, mut acker) = lane.split();
-    let (tx, mut rx) = mpsc::channel::<Deliver>(batch_max);
+    let (tx, mut rx) = mpsc::channel::<(Deliver, OwnedSemaphorePermit)>(batch_max);
+    // Bytes held between the network and the store; a permit is returned once its
+    // delivery is committed and acknowledged.
+    let budget_bytes = shared.config.limits.receive_buffer_bytes;
+    let budget = Arc::new(Semaphore::new(budget_bytes));
     let mut read = tokio::spawn(async move {
         loop {
             match reader.next().await {
                 Ok(Some(d)) => {
-                    if tx.send(d).await.is_err() {
+                    // Larger than the whole budget: taken alone.
+                    let bytes = d.envelope.len().clamp(1, budget_bytes);
+                    let n = u32::try_from(bytes).unwrap_or(u32::MAX);
+                    let Ok(permit) = budget.clone().acquire_many_owned(n).await else {
+                        return Ok(());
+                    };
+                    if tx.send((d, permit)).await.is_err() {
                         return Ok(());
                     }
                 }
@@ -351,7 +361,7 @@ async fn lane_task(
             }
             Next::Delivery(d) => d,
         };
-        let Some(first) = first else {
+        let Some((first, mut held)) = first else {
             break match (&mut read).await {
                 Ok(Err(e)) => Err(e.to_string()),
                 Ok(Ok(())) => Ok(()),
@@ -361,7 +371,10 @@ async fn lane_task(
         let mut batch = vec![first];
         while batch.len() < batch_max {
             match rx.try_recv() {
-                Ok(d) => batch.push(d),
+                Ok((d, permit)) => {
+                    batch.push(d);
+                    held.merge(permit);
+                }
                 Err(_) => break,
             }
         }
@@ -376,11 +389,13 @@ async fn lane_task(
             if let Err(e) = settle(&shared, &mut acker, done, previous.acks).await {
                 break Err(e);
             }
+            drop(previous.held);
         }
         let shared2 = shared.clone();
         committing = Some(Commit {
             task: tokio::task::spawn_blocking(move || shared2.store.commit_received(items)),
             acks,
+            held,
         });
     };
     // What was verified is committed and acknowledged before the lane ends.
@@ -397,15 +412,17 @@ async fn lane_task(
 
 type Committed = Result<Vec<CommitOutcome>, crate::store::StoreError>;
 
-/// A batch being committed, and the deliveries to acknowledge once it is.
+/// A batch being committed, the deliveries to acknowledge once it is, and the bytes of
+/// the receive budget it holds until then.
 struct Commit {
     task: tokio::task::JoinHandle<Committed>,
     acks: Vec<(ChannelName, u64)>,
+    held: OwnedSemaphorePermit,
 }
 
 /// What a lane waits for.
 enum Next {
-    Delivery(Option<Deliver>),
+    Delivery(Option<(Deliver, OwnedSemaphorePermit)>),
     Committed(Result<Committed, tokio::task::JoinError>),
     Stop,
 }

@@ -25,6 +25,18 @@ pub fn now_ms() -> u64 {
     cordon_common::testkit::now_ms()
 }
 
+/// The MessagePack body of a valid alert numbered `n` (about 1 KiB sealed).
+pub fn alert_body(n: usize) -> Result<Vec<u8>> {
+    let alert = serde_json::from_value(serde_json::json!({
+        "title": format!("Alert {n}"),
+        "summary": "Reefer containers with an unusual routing through Rotterdam.",
+        "action": "monitor",
+        "containers": ["CSQU3054383"],
+        "grading": {"source": "B", "information": 2}
+    }))?;
+    Ok(cordon_common::msg::Message::Alert(alert).encode()?)
+}
+
 /// A connected test node.
 pub struct TestClient {
     /// Its identity.

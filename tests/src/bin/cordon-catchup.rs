@@ -16,6 +16,7 @@ use cordon_common::msg::{Message, MessageKind, Priority};
 use cordon_common::wire::PublishOutcome;
 use cordon_node::store::InboxFilter;
 use cordon_node::{NodeConfig, RunningNode};
+use cordon_testbed::client::alert_body;
 use cordon_testbed::federation::write_node_config;
 use cordon_testbed::{policy::COSMO_2, Pki, TestClient, TestHub};
 
@@ -29,17 +30,10 @@ struct Args {
     /// the hub's default.
     #[arg(long, default_value_t = 0)]
     delivery_window: usize,
-}
-
-fn alert_body(n: usize) -> Result<Vec<u8>> {
-    let alert = serde_json::from_value(serde_json::json!({
-        "title": format!("Alert {n}"),
-        "summary": "Reefer containers with an unusual routing through Rotterdam.",
-        "action": "monitor",
-        "containers": ["CSQU3054383"],
-        "grading": {"source": "B", "information": 2}
-    }))?;
-    Ok(Message::Alert(alert).encode()?)
+    /// The node's `limits.receive_batch` (deliveries verified and committed together); 0
+    /// keeps the node's default.
+    #[arg(long, default_value_t = 0)]
+    receive_batch: usize,
 }
 
 #[tokio::main]
@@ -53,6 +47,11 @@ async fn main() -> Result<()> {
     let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, &limits).await?;
     let nl = pki.node("NL-NCP", Role::Member)?;
     let cfg = write_node_config(&pki, &nl, hub.addr(), &pki.path().join("nodes/NL-NCP"))?;
+    if args.receive_batch > 0 {
+        let text = std::fs::read_to_string(&cfg)?;
+        let limits = format!("\n[limits]\nreceive_batch = {}\n", args.receive_batch);
+        std::fs::write(&cfg, text + &limits)?;
+    }
     let node = RunningNode::start(NodeConfig::load(&cfg)?).await?;
     if !node.wait_connected(Duration::from_secs(15)).await {
         bail!("NL-NCP did not connect");
