@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod audit_sink;
 pub mod ca_dir;
+pub mod check_pool;
 pub mod cli;
 pub mod config;
 pub mod delivery;

@@ -2,13 +2,13 @@
 //! duplicate check → durable group commit → ack. Every refusal is audited with its reason.
 //!
 //! Three stages, so that checks run in parallel while a sender's messages are stored and
-//! acknowledged in the order it sent them: [`check`] (CPU work on the blocking pool, many
+//! acknowledged in the order it sent them: [`check`] (CPU work on the check pool, many
 //! at once), [`enqueue`] (in stream order, onto the group committer), [`finish`] (in
 //! stream order: wait until durable, wake the readers, audit, build the ack).
 
 use std::sync::Arc;
 
-use cordon_common::envelope::{verify_from_peer, Addressing, Header, ParsedEnvelope};
+use cordon_common::envelope::{check_peer, Addressing, EnvelopeError, Header, ParsedEnvelope};
 use cordon_common::ids::{ChannelName, MessageId};
 use cordon_common::wire::{PublishAck, PublishOutcome};
 use tracing::{debug, info, warn};
@@ -114,8 +114,89 @@ fn is_reply_to_original_sender(state: &HubState, peer: &Peer, h: &Header) -> boo
     })
 }
 
+/// What the checks before the signature found.
+pub(crate) struct PreChecked<'a> {
+    /// The parsed envelope.
+    pub(crate) parsed: ParsedEnvelope<'a>,
+    /// Whether a message with its id is already stored.
+    known: bool,
+}
+
+/// Everything but the signature (on a check pool thread): parse, the sender is the TLS
+/// peer, header, policy, the embedded certificate is the peer's, and whether the id is
+/// already known.
+pub(crate) fn pre_check<'a>(
+    state: &HubState,
+    peer: &Peer,
+    envelope: &'a [u8],
+    now: u64,
+) -> Result<PreChecked<'a>, PublishAck> {
+    let zero = MessageId(uuid::Uuid::nil());
+    let parsed = ParsedEnvelope::parse(envelope)
+        .map_err(|e| ack(zero, PublishOutcome::Invalid, e.to_string()))?;
+    let h = &parsed.header;
+    let invalid = |r: String| ack(h.id, PublishOutcome::Invalid, r);
+    if h.sender != *peer.node_id() {
+        return Err(invalid(format!(
+            "header sender {} is not the connected node {}",
+            h.sender,
+            peer.node_id()
+        )));
+    }
+    h.check(now, &state.header_limits)
+        .map_err(|e| invalid(e.to_string()))?;
+    let reply = h.in_reply_to.is_some() && is_reply_to_original_sender(state, peer, h);
+    let addressees: Vec<crate::policy::Subject> =
+        h.to.iter()
+            .filter_map(|c| c.direct_node())
+            .filter_map(|n| state.directory.subject(&n))
+            .collect();
+    let req = PublishRequest {
+        operation: &h.operation,
+        kind: h.kind,
+        to: &h.to,
+        addressees: &addressees,
+        is_reply_to_original_sender: reply,
+    };
+    state
+        .policy()
+        .may_publish(&peer.subject, &req, now)
+        .map_err(|d| ack(h.id, PublishOutcome::Denied, d.reason))?;
+    check_peer(
+        &parsed,
+        &peer.identity,
+        &peer.cert_der,
+        now,
+        &state.header_limits,
+    )
+    .map_err(|e| invalid(e.to_string()))?;
+    let known = state
+        .store
+        .contains(&h.id)
+        .map_err(|e| invalid(format!("hub storage error: {e}")))?;
+    Ok(PreChecked { parsed, known })
+}
+
+/// The verdict on a pre-checked publish once its signature is checked: a bad signature
+/// is refused before a known id is called a duplicate.
+pub(crate) fn verdict(pre: PreChecked<'_>, signature_holds: bool) -> Result<Header, PublishAck> {
+    let h = pre.parsed.header;
+    if !signature_holds {
+        return Err(ack(
+            h.id,
+            PublishOutcome::Invalid,
+            EnvelopeError::BadSignature.to_string(),
+        ));
+    }
+    if pre.known {
+        return Err(ack(h.id, PublishOutcome::Duplicate, String::new()));
+    }
+    Ok(h)
+}
+
 /// Stage 1, concurrently: parse, check sender, header, policy and signature, and drop a
-/// known id. Everything that reads the store or burns CPU runs on the blocking pool.
+/// known id, on the check pool ([`crate::check_pool`]), which verifies the signatures of
+/// publishes that arrive together in one batch.
 pub async fn check(
     state: Arc<HubState>,
     peer: Arc<Peer>,
@@ -123,61 +204,9 @@ pub async fn check(
 ) -> Result<Checked, PublishAck> {
     let zero = MessageId(uuid::Uuid::nil());
     let size = envelope.len();
-    let checked = {
-        tokio::task::spawn_blocking(move || -> Result<(Header, Vec<u8>), PublishAck> {
-            let parsed = ParsedEnvelope::parse(&envelope)
-                .map_err(|e| ack(zero, PublishOutcome::Invalid, e.to_string()))?;
-            let h = parsed.header.clone();
-            let invalid = |r: String| ack(h.id, PublishOutcome::Invalid, r);
-            if h.sender != *peer.node_id() {
-                return Err(invalid(format!(
-                    "header sender {} is not the connected node {}",
-                    h.sender,
-                    peer.node_id()
-                )));
-            }
-            let now = now_ms();
-            h.check(now, &state.header_limits)
-                .map_err(|e| invalid(e.to_string()))?;
-            let reply = h.in_reply_to.is_some() && is_reply_to_original_sender(&state, &peer, &h);
-            let addressees: Vec<crate::policy::Subject> =
-                h.to.iter()
-                    .filter_map(|c| c.direct_node())
-                    .filter_map(|n| state.directory.subject(&n))
-                    .collect();
-            let req = PublishRequest {
-                operation: &h.operation,
-                kind: h.kind,
-                to: &h.to,
-                addressees: &addressees,
-                is_reply_to_original_sender: reply,
-            };
-            state
-                .policy()
-                .may_publish(&peer.subject, &req, now)
-                .map_err(|d| ack(h.id, PublishOutcome::Denied, d.reason))?;
-            verify_from_peer(
-                &parsed,
-                &peer.identity,
-                &peer.cert_der,
-                now,
-                &state.header_limits,
-            )
-            .map_err(|e| invalid(e.to_string()))?;
-            match state.store.contains(&h.id) {
-                Ok(true) => Err(ack(h.id, PublishOutcome::Duplicate, String::new())),
-                Ok(false) => Ok((h, envelope)),
-                Err(e) => Err(ack(
-                    h.id,
-                    PublishOutcome::Invalid,
-                    format!("hub storage error: {e}"),
-                )),
-            }
-        })
-        .await
-    };
+    let checked = state.checks.check(state.clone(), peer, envelope).await;
     // The publish span (session.rs) learns the message id as soon as it is known.
-    if let Ok(result) = &checked {
+    if let Some(result) = &checked {
         let id = match result {
             Ok((h, _)) => h.id,
             Err(a) => a.id,
@@ -187,13 +216,13 @@ pub async fn check(
         }
     }
     let (h, envelope) = match checked {
-        Ok(Ok(v)) => v,
-        Ok(Err(a)) => return Err(a),
-        Err(e) => {
+        Some(Ok(v)) => v,
+        Some(Err(a)) => return Err(a),
+        None => {
             return Err(ack(
                 zero,
                 PublishOutcome::Invalid,
-                format!("hub internal error: {e}"),
+                "hub internal error: the check pool has stopped".into(),
             ))
         }
     };

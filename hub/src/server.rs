@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use tracing::info;
 
 use crate::audit::{AuditEvent, AuditLog};
+use crate::check_pool::CheckPool;
 use crate::config::HubConfig;
 use crate::directory::Directory;
 use crate::metrics::Metrics;
@@ -49,6 +50,9 @@ pub enum StartError {
         /// Why.
         reason: String,
     },
+    /// Starting the check threads.
+    #[error("cannot start the publish check threads: {0}")]
+    Threads(String),
     /// Binding sockets.
     #[error("cannot listen on {addr}: {reason}")]
     Bind {
@@ -167,8 +171,10 @@ impl RunningHub {
             metrics_addr = Some(bound);
             background.push(task);
         }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let checks = CheckPool::start(threads).map_err(|e| StartError::Threads(e.to_string()))?;
         let state = Arc::new(HubState::new(
-            config, policy, trust, verifier, store, committer, directory, audit, metrics,
+            config, policy, trust, verifier, store, committer, directory, audit, metrics, checks,
         ));
         state
             .audit

@@ -8,6 +8,7 @@ use cordon_common::ids::NodeId;
 use cordon_common::pki::TrustStore;
 
 use crate::audit_sink::AuditSink;
+use crate::check_pool::CheckPool;
 use crate::config::HubConfig;
 use crate::directory::Directory;
 use crate::metrics::Metrics;
@@ -39,6 +40,8 @@ pub struct HubState {
     pub metrics: Arc<Metrics>,
     /// Header limits for verification.
     pub header_limits: HeaderLimits,
+    /// The threads that check publishes.
+    pub checks: CheckPool,
 }
 
 /// An authenticated peer.
@@ -74,6 +77,7 @@ impl HubState {
         directory: Directory,
         audit: AuditSink,
         metrics: Arc<Metrics>,
+        checks: CheckPool,
     ) -> Self {
         Self {
             config,
@@ -87,6 +91,7 @@ impl HubState {
             audit,
             metrics,
             header_limits: HeaderLimits::default(),
+            checks,
         }
     }
 

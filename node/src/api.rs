@@ -447,7 +447,10 @@ pub async fn serve(
         while conns.join_next().await.is_some() {}
     })
     .await;
+    // Aborted connections are gone (and with them their hold on the store) only once
+    // joined: a restart in the same process must find the database closed.
     conns.abort_all();
+    while conns.join_next().await.is_some() {}
 }
 
 /// Bind the API listener; only loopback addresses are accepted.

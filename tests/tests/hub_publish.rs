@@ -449,3 +449,58 @@ async fn garbage_and_oversized_frames_cut_off_only_the_sender() {
         2
     );
 }
+
+#[tokio::test]
+async fn forged_signatures_in_a_pipelined_burst_are_refused_alone() {
+    // 64 publishes in flight on one stream reach the check threads together, whose
+    // batch equation fails when one signature in it is forged: each is then checked
+    // alone, so only the forged ones are refused.
+    let f = fed().await;
+    let mut nl = client(&f, "NL-NCP", Role::Member).await;
+    let mut be = client(&f, "BE-NCP", Role::Member).await;
+    let to = vec!["op/cosmo-2/alerts".parse().unwrap()];
+    let recips = be.recipients(&to).await.unwrap();
+    let n = 300;
+    let forged = |i: usize| i % 7 == 3;
+    let mut envs = Vec::with_capacity(n);
+    for i in 0..n {
+        let h = be
+            .header(MessageKind::Alert, "cosmo-2", &to, Priority::Routine)
+            .unwrap();
+        let mut env = be
+            .seal(&h, format!("alert {i}").as_bytes(), &recips)
+            .unwrap();
+        if forged(i) {
+            let last = env.len() - 10;
+            env[last] ^= 0xff; // inside the signature
+        }
+        envs.push(env);
+    }
+    let p = be.publisher().await.unwrap();
+    let mut outcomes = Vec::with_capacity(n);
+    for (i, env) in envs.into_iter().enumerate() {
+        p.send(env).await.unwrap();
+        if i + 1 - outcomes.len() >= 64 {
+            outcomes.push(p.ack().await.unwrap());
+        }
+    }
+    while outcomes.len() < n {
+        outcomes.push(p.ack().await.unwrap());
+    }
+    for (i, ack) in outcomes.iter().enumerate() {
+        if forged(i) {
+            assert_eq!(ack.outcome, PublishOutcome::Invalid, "#{i}");
+            assert_eq!(ack.reason, "signature does not verify", "#{i}");
+        } else {
+            assert_eq!(ack.outcome, PublishOutcome::Stored, "#{i}: {}", ack.reason);
+        }
+    }
+    let good = (0..n).filter(|&i| !forged(i)).count();
+    let got = nl.collect(good, Duration::from_secs(20)).await.unwrap();
+    assert_eq!(got.len(), good);
+    assert!(nl
+        .next_delivery(Duration::from_millis(500))
+        .await
+        .unwrap()
+        .is_none());
+}

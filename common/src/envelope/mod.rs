@@ -31,7 +31,8 @@ pub use open::open;
 pub use rng::SealRng;
 pub use seal::{seal, RecipientKey};
 pub use verify::{
-    check_signer, verify, verify_batch, verify_from_peer, SignerChecked, VerifiedEnvelope,
+    check_peer, check_signer, verify, verify_batch, verify_from_peer, verify_signatures,
+    SignatureCheck, SignerChecked, VerifiedEnvelope,
 };
 
 /// Prefix of the envelope signature input.

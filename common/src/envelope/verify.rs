@@ -73,14 +73,8 @@ pub fn check_signer<'a>(
     Ok(SignerChecked { envelope, signer })
 }
 
-/// Check the signatures of many envelopes, in order. Ed25519 signatures are checked
-/// together in one batch equation (ed25519-dalek, randomised by a transcript of the
-/// inputs); if the batch fails, each is checked alone, so one bad signature costs its
-/// batch the saving but never refuses a good one. Other algorithms are checked alone.
-///
-/// Batch verification uses the cofactored equation, single verification (ring) the
-/// cofactorless one: they differ only on signatures that the holder of the signing key
-/// crafted with small-order components, never on a forgery (docs/SECURITY.md).
+/// Verify a batch of envelopes whose signers are checked: the Ed25519 signatures in one
+/// equation ([`verify_signatures`]). The verdicts are in the order of `items`.
 pub fn verify_batch(
     items: Vec<SignerChecked<'_>>,
 ) -> Vec<Result<VerifiedEnvelope<'_>, EnvelopeError>> {
@@ -88,38 +82,20 @@ pub fn verify_batch(
         .iter()
         .map(|s| [SIGNATURE_CONTEXT, s.envelope.signed].concat())
         .collect();
-    let mut holds: Vec<Option<bool>> = vec![None; items.len()];
-    // The Ed25519 ones that parse as a key and a signature go into the batch.
-    let mut batch: Vec<usize> = Vec::new();
-    let mut keys: Vec<ed25519_dalek::VerifyingKey> = Vec::new();
-    let mut sigs: Vec<ed25519_dalek::Signature> = Vec::new();
-    let mut known: Vec<(&[u8], ed25519_dalek::VerifyingKey)> = Vec::new();
-    for (i, s) in items.iter().enumerate() {
-        let Some(key) = ed25519_key(&s.signer.public_key, &mut known) else {
-            continue;
-        };
-        let Ok(sig) = ed25519_dalek::Signature::from_slice(s.envelope.signature) else {
-            continue;
-        };
-        batch.push(i);
-        keys.push(key);
-        sigs.push(sig);
-    }
-    if batch.len() > 1 {
-        let messages: Vec<&[u8]> = batch.iter().map(|&i| inputs[i].as_slice()).collect();
-        if ed25519_dalek::verify_batch(&messages, &sigs, &keys).is_ok() {
-            for &i in &batch {
-                holds[i] = Some(true);
-            }
-        }
-    }
+    let checks: Vec<SignatureCheck<'_>> = items
+        .iter()
+        .zip(&inputs)
+        .map(|(s, input)| SignatureCheck {
+            key: &s.signer.public_key,
+            message: input,
+            signature: s.envelope.signature,
+        })
+        .collect();
+    let verdicts = verify_signatures(&checks);
     items
         .into_iter()
-        .zip(inputs)
-        .zip(holds)
-        .map(|((s, input), holds)| {
-            let ok =
-                holds.unwrap_or_else(|| s.signer.public_key.verify(&input, s.envelope.signature));
+        .zip(verdicts)
+        .map(|(s, ok)| {
             if ok {
                 Ok(VerifiedEnvelope {
                     envelope: s.envelope,
@@ -129,6 +105,60 @@ pub fn verify_batch(
                 Err(EnvelopeError::BadSignature)
             }
         })
+        .collect()
+}
+
+/// One signature to check: `message` is the whole signed input (context included).
+#[derive(Debug, Clone, Copy)]
+pub struct SignatureCheck<'a> {
+    /// The signer's key.
+    pub key: &'a PublicKey,
+    /// What was signed.
+    pub message: &'a [u8],
+    /// The signature.
+    pub signature: &'a [u8],
+}
+
+/// Check many signatures at once; the verdicts are in order. The Ed25519 ones are
+/// checked together in one batch equation (ed25519-dalek, randomised by a transcript of
+/// the inputs; ~22 µs each against ring's ~55 µs alone on the development machine); if
+/// the batch fails, each is checked alone with ring, so one bad signature costs its batch
+/// the saving but never refuses a good one. ECDSA signatures, and a batch of one, are
+/// checked alone.
+///
+/// Batch verification uses the cofactored equation, single verification (ring) the
+/// cofactorless one: they differ only on signatures that the holder of the signing key
+/// crafted with small-order components, never on a forgery (docs/SECURITY.md).
+pub fn verify_signatures(items: &[SignatureCheck<'_>]) -> Vec<bool> {
+    let mut holds: Vec<Option<bool>> = vec![None; items.len()];
+    let mut batch: Vec<usize> = Vec::new();
+    let mut keys: Vec<ed25519_dalek::VerifyingKey> = Vec::new();
+    let mut sigs: Vec<ed25519_dalek::Signature> = Vec::new();
+    let mut known: Vec<(&[u8], ed25519_dalek::VerifyingKey)> = Vec::new();
+    // The Ed25519 ones that parse as a key and a signature go into the batch.
+    for (i, c) in items.iter().enumerate() {
+        let Some(key) = ed25519_key(c.key, &mut known) else {
+            continue;
+        };
+        let Ok(sig) = ed25519_dalek::Signature::from_slice(c.signature) else {
+            continue;
+        };
+        batch.push(i);
+        keys.push(key);
+        sigs.push(sig);
+    }
+    if batch.len() > 1 {
+        let messages: Vec<&[u8]> = batch.iter().map(|&i| items[i].message).collect();
+        if ed25519_dalek::verify_batch(&messages, &sigs, &keys).is_ok() {
+            for &i in &batch {
+                holds[i] = Some(true);
+            }
+        }
+    }
+    items
+        .iter()
+        .zip(holds)
+        .map(|(c, holds)| holds.unwrap_or_else(|| c.key.verify(c.message, c.signature)))
         .collect()
 }
 
@@ -160,6 +190,25 @@ pub fn verify_from_peer(
     now_ms: u64,
     limits: &HeaderLimits,
 ) -> Result<(), EnvelopeError> {
+    check_peer(envelope, peer, peer_cert, now_ms, limits)?;
+    if !peer
+        .public_key
+        .verify_with_context(SIGNATURE_CONTEXT, envelope.signed, envelope.signature)
+    {
+        return Err(EnvelopeError::BadSignature);
+    }
+    Ok(())
+}
+
+/// [`verify_from_peer`] without the signature, for a caller that checks many signatures
+/// together ([`verify_signatures`]).
+pub fn check_peer(
+    envelope: &ParsedEnvelope<'_>,
+    peer: &NodeIdentity,
+    peer_cert: &[u8],
+    now_ms: u64,
+    limits: &HeaderLimits,
+) -> Result<(), EnvelopeError> {
     let h = &envelope.header;
     if h.sender != peer.node_id {
         return Err(EnvelopeError::SenderNotPeer {
@@ -170,12 +219,5 @@ pub fn verify_from_peer(
     if h.sender_fp != peer.fingerprint || envelope.signer_cert != peer_cert {
         return Err(EnvelopeError::SignerCertMismatch);
     }
-    h.check(now_ms, limits)?;
-    if !peer
-        .public_key
-        .verify_with_context(SIGNATURE_CONTEXT, envelope.signed, envelope.signature)
-    {
-        return Err(EnvelopeError::BadSignature);
-    }
-    Ok(())
+    h.check(now_ms, limits)
 }
