@@ -42,25 +42,33 @@ pub struct Checked {
     message: NewMessage,
 }
 
+/// What answering a queued publish needs once it is durable.
+#[derive(Debug)]
+pub struct Queued {
+    header: Header,
+    size: u64,
+}
+
 /// A publish on its way to disk, or already refused.
 #[derive(Debug)]
 pub enum Pending {
     /// Refused before storing: this is the ack.
     Refused(PublishAck),
     /// Queued for the durable commit.
-    Committing(Box<Checked>, PendingCommit),
+    Committing(Box<Queued>, PendingCommit),
 }
 
 /// Stage 2, in stream order: queue a checked publish for the next durable commit.
 pub async fn enqueue(state: &HubState, checked: Result<Checked, PublishAck>) -> Pending {
-    let checked = match checked {
+    let Checked { header, message } = match checked {
         Ok(c) => c,
         Err(a) => return Pending::Refused(a),
     };
-    match state.committer.enqueue(checked.message.clone()).await {
-        Ok(p) => Pending::Committing(Box::new(checked), p),
+    let size = message.envelope.len() as u64;
+    match state.committer.enqueue(message).await {
+        Ok(p) => Pending::Committing(Box::new(Queued { header, size }), p),
         Err(e) => Pending::Refused(ack(
-            checked.header.id,
+            header.id,
             PublishOutcome::Denied,
             format!("hub cannot store the message now: {e}"),
         )),
@@ -251,7 +259,7 @@ pub async fn check(
 
 async fn stored(
     state: &HubState,
-    c: &Checked,
+    c: &Queued,
     outcome: Result<CommitOutcome, StoreError>,
 ) -> PublishAck {
     let h = &c.header;
@@ -269,7 +277,7 @@ async fn stored(
                     kind: h.kind.as_str().to_owned(),
                     to: h.to.iter().map(ToString::to_string).collect(),
                     sender: h.sender.to_string(),
-                    size: c.message.envelope.len() as u64,
+                    size: c.size,
                 })
                 .await;
             ack(h.id, PublishOutcome::Stored, String::new())

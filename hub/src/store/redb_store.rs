@@ -123,7 +123,7 @@ impl Store for RedbStore {
             let mut heads = txn.open_table(HEADS).map_err(dberr)?;
             let mut by_op = txn.open_table(BY_OPERATION).map_err(dberr)?;
             // Log heads read once per batch and kept here.
-            let mut head_cache: HashMap<(String, u8), u64> = HashMap::new();
+            let mut head_cache: HashMap<(&str, u8), u64> = HashMap::new();
             let mut in_batch: HashSet<Id> = HashSet::new();
             for m in messages {
                 let id = *m.meta.id.as_bytes();
@@ -134,13 +134,10 @@ impl Store for RedbStore {
                 let lane = Lane::from(m.meta.priority);
                 let mut entries = Vec::with_capacity(m.deliver_on.len());
                 for channel in &m.deliver_on {
-                    let key = (channel.as_str().to_owned(), lane.as_u8());
+                    let key = (channel.as_str(), lane.as_u8());
                     let head = match head_cache.get(&key) {
                         Some(h) => *h,
-                        None => heads
-                            .get((channel.as_str(), lane.as_u8()))
-                            .map_err(dberr)?
-                            .map_or(0, |g| g.value()),
+                        None => heads.get(key).map_err(dberr)?.map_or(0, |g| g.value()),
                     };
                     let seq = head + 1;
                     log.insert(
@@ -167,10 +164,8 @@ impl Store for RedbStore {
                     .map_err(dberr)?;
                 outcomes.push(CommitOutcome::Stored { entries });
             }
-            for ((channel, lane), seq) in &head_cache {
-                heads
-                    .insert((channel.as_str(), *lane), *seq)
-                    .map_err(dberr)?;
+            for (key, seq) in &head_cache {
+                heads.insert(key, *seq).map_err(dberr)?;
             }
             let mut cur = txn.open_table(CURSORS).map_err(dberr)?;
             for (node, channel, lane, seq) in cursors {

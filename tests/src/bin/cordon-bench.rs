@@ -1,7 +1,8 @@
 //! `cordon-bench`: the hub benchmark of `docs/PERFORMANCE.md`.
 //!
 //! Everything on 127.0.0.1 with real QUIC, mutual TLS and fsync'd storage:
-//! 1. ring's bare Ed25519 verification rate on all cores (the reference);
+//! 1. ring's bare Ed25519 verification rate on all cores (the reference), measured just
+//!    before and just after the publish run;
 //! 2. durable publishes/s: several nodes pipeline signed, encrypted 1 KiB messages; an
 //!    ack means the hub verified and fsync'd it;
 //! 3. publish-to-delivery latency at a fixed rate with N subscribed nodes (taskings to
@@ -45,7 +46,7 @@ struct Args {
     #[arg(long, default_value_t = 8)]
     publishers: usize,
     /// Messages per publisher.
-    #[arg(long, default_value_t = 2_500)]
+    #[arg(long, default_value_t = 10_000)]
     messages: usize,
     /// Subscribed nodes for the latency and notice runs.
     #[arg(long, default_value_t = 200)]
@@ -121,7 +122,16 @@ fn body() -> Vec<u8> {
     vec![0x42; 1024]
 }
 
-async fn throughput(pki: &Pki, hub: &TestHub, publishers: usize, per: usize) -> Result<f64> {
+/// Connected publishers, each with its sealed envelopes.
+type Publishers = Vec<(TestClient, Vec<Vec<u8>>)>;
+
+/// Connect `publishers` nodes and seal `per` messages for each (not timed).
+async fn prepare_publishers(
+    pki: &Pki,
+    hub: &TestHub,
+    publishers: usize,
+    per: usize,
+) -> Result<Publishers> {
     let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse()?];
     let mut clients = Vec::new();
     for i in 0..publishers {
@@ -139,6 +149,11 @@ async fn throughput(pki: &Pki, hub: &TestHub, publishers: usize, per: usize) -> 
         c.publisher().await?;
         clients.push((c, envs));
     }
+    Ok(clients)
+}
+
+/// Every publisher pipelines its envelopes, 64 in flight; durable acks per second.
+async fn throughput(clients: Publishers) -> Result<f64> {
     let start = Instant::now();
     let tasks: Vec<_> = clients
         .into_iter()
@@ -495,8 +510,6 @@ fn wake_jitter(rounds: usize) -> (Duration, Duration) {
 
 /// Throughput, latency and notice runs, each on a hub in this process.
 async fn hub_runs(a: &Args, pki: &Pki) -> Result<()> {
-    let verify = verify_rate(2.0)?;
-    println!("ring Ed25519 verify, all cores: {verify:.0} /s");
     let (j50, j99) = wake_jitter(1500);
     println!(
         "machine wake-up jitter (SHA-256 of 64 KiB right after a 2 ms sleep): p50 {} p99 {} ({:.1}x)",
@@ -507,9 +520,32 @@ async fn hub_runs(a: &Args, pki: &Pki) -> Result<()> {
     // Throughput on its own hub, so that its 20,000 stored alerts are not a backlog for
     // the latency and notice runs.
     let hub = TestHub::start(pki, &pki.path().join("hub-tput"), COSMO_2, "").await?;
-    let tput = throughput(pki, &hub, a.publishers, a.messages).await?;
+    let clients = prepare_publishers(pki, &hub, a.publishers, a.messages).await?;
+    // The reference is taken just before and just after the publish run, and averaged:
+    // this machine's speed drifts by up to 30 % within minutes.
+    let before = verify_rate(2.0)?;
+    println!("publishing ...");
+    let tput = throughput(clients).await?;
+    let after = verify_rate(2.0)?;
+    let metrics = hub.hub.state().metrics.render();
     hub.hub.shutdown().await;
+    let verify = (before + after) / 2.0;
+    println!(
+        "ring Ed25519 verify, all cores: {verify:.0} /s (mean of {before:.0} just before and {after:.0} just after the publish run)"
+    );
     let ratio = tput / verify;
+    let sample = |name: &str| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let commits = sample("cordon_commit_batch_size_count");
+    println!(
+        "  hub commits: {commits:.0}, {:.0} messages and {:.2} ms each on average",
+        sample("cordon_commit_batch_size_sum") / commits.max(1.0),
+        sample("cordon_commit_seconds_sum") * 1000.0 / commits.max(1.0)
+    );
     println!(
         "durable publishes: {tput:.0} /s ({} publishers x {} signed 1 KiB messages, 64 in flight each)",
         a.publishers, a.messages
