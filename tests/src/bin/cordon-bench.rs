@@ -534,6 +534,14 @@ async fn hub_runs(a: &Args, pki: &Pki) -> Result<()> {
         "ring Ed25519 verify, all cores: {verify:.0} /s (mean of {before:.0} just before and {after:.0} just after the publish run)"
     );
     let ratio = tput / verify;
+    println!(
+        "durable publishes: {tput:.0} /s ({} publishers x {} signed 1 KiB messages, 64 in flight each)",
+        a.publishers, a.messages
+    );
+    println!(
+        "ratio publishes / verify rate: {ratio:.2} (target >= 0.75: {})",
+        verdict(ratio >= 0.75)
+    );
     let sample = |name: &str| {
         metrics
             .lines()
@@ -545,14 +553,6 @@ async fn hub_runs(a: &Args, pki: &Pki) -> Result<()> {
         "  hub commits: {commits:.0}, {:.0} messages and {:.2} ms each on average",
         sample("cordon_commit_batch_size_sum") / commits.max(1.0),
         sample("cordon_commit_seconds_sum") * 1000.0 / commits.max(1.0)
-    );
-    println!(
-        "durable publishes: {tput:.0} /s ({} publishers x {} signed 1 KiB messages, 64 in flight each)",
-        a.publishers, a.messages
-    );
-    println!(
-        "ratio publishes / verify rate: {ratio:.2} (target >= 0.75: {})",
-        verdict(ratio >= 0.75)
     );
 
     // The latency and notice runs use a hub of their own: in this process, or with
