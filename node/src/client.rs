@@ -105,12 +105,7 @@ impl Connector {
 
     /// Connect and exchange `Hello`/`Welcome`.
     pub async fn connect(&self, target: &HubTarget) -> Result<HubSession, ClientError> {
-        let conn = self
-            .endpoint
-            .connect_with(self.config.clone(), target.addr, &target.server_name)
-            .map_err(|e| ClientError::Connect(e.to_string()))?
-            .await
-            .map_err(|e| ClientError::Connect(e.to_string()))?;
+        let conn = self.connect_quic(target).await?;
         let (mut send, mut recv) = conn
             .open_bi()
             .await
@@ -144,6 +139,16 @@ impl Connector {
             welcome,
             max_frame,
         })
+    }
+
+    /// The QUIC connection alone (TLS done, no `Hello` yet): for diagnostics and for
+    /// tests of what the hub does with a peer that misbehaves after the handshake.
+    pub async fn connect_quic(&self, target: &HubTarget) -> Result<quinn::Connection, ClientError> {
+        self.endpoint
+            .connect_with(self.config.clone(), target.addr, &target.server_name)
+            .map_err(|e| ClientError::Connect(e.to_string()))?
+            .await
+            .map_err(|e| ClientError::Connect(e.to_string()))
     }
 }
 

@@ -60,16 +60,35 @@ impl std::fmt::Debug for TestClient {
     }
 }
 
+fn connector(pki: &Pki, creds: &NodeCreds) -> Result<Connector> {
+    let (chain, key) = creds.tls()?;
+    Ok(Connector::new(
+        &pki.roots()?,
+        chain,
+        key,
+        &TransportLimits::default(),
+    )?)
+}
+
+fn target(addr: SocketAddr) -> HubTarget {
+    HubTarget {
+        addr,
+        server_name: "localhost".into(),
+    }
+}
+
 /// Connect `creds` to the hub at `addr` (no bundle, no subscription yet).
 pub async fn connect_raw(pki: &Pki, creds: &NodeCreds, addr: SocketAddr) -> Result<HubSession> {
-    let (chain, key) = creds.tls()?;
-    let connector = Connector::new(&pki.roots()?, chain, key, &TransportLimits::default())?;
-    Ok(connector
-        .connect(&HubTarget {
-            addr,
-            server_name: "localhost".into(),
-        })
-        .await?)
+    Ok(connector(pki, creds)?.connect(&target(addr)).await?)
+}
+
+/// Only the QUIC connection of `creds` to the hub at `addr`: TLS done, no `Hello` sent.
+pub async fn connect_quic(
+    pki: &Pki,
+    creds: &NodeCreds,
+    addr: SocketAddr,
+) -> Result<quinn::Connection> {
+    Ok(connector(pki, creds)?.connect_quic(&target(addr)).await?)
 }
 
 impl TestClient {

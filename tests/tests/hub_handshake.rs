@@ -1,6 +1,8 @@
 //! Who gets in: mutual TLS over real QUIC on 127.0.0.1. Every refusal happens at the
 //! handshake and is counted by reason; a CRL reloaded while a node is connected closes
-//! its session and leaves the others up.
+//! its session and leaves the others up. After the handshake: no `Hello` within the
+//! first-frame timeout, another frame first, or a frame out of place closes that
+//! connection with the code of PROTOCOL.md; connections above the limit are refused.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -9,7 +11,9 @@ use std::time::Duration;
 use cordon_common::identity::KeyAlgorithm;
 use cordon_common::ids::Role;
 use cordon_common::pki::Validity;
-use cordon_testbed::client::connect_raw;
+use cordon_common::quic::{read_frame, write_frame};
+use cordon_common::wire::{ErrorCode, Frame, Ping, DEFAULT_MAX_FRAME};
+use cordon_testbed::client::{connect_quic, connect_raw};
 use cordon_testbed::{policy::COSMO_2, Pki, TestClient, TestHub};
 
 async fn refused_count(hub: &TestHub, reason: &str) -> u64 {
@@ -22,6 +26,23 @@ async fn refused_count(hub: &TestHub, reason: &str) -> u64 {
         tokio::time::sleep(Duration::from_millis(40)).await;
     }
     0
+}
+
+/// The connection was closed by the hub with `code`.
+fn assert_closed_with(closed: quinn::ConnectionError, code: ErrorCode) {
+    match closed {
+        quinn::ConnectionError::ApplicationClosed(c) => {
+            assert_eq!(u64::from(c.error_code), u64::from(code.as_u16()), "{c:?}");
+        }
+        other => panic!("unexpected close: {other}"),
+    }
+}
+
+/// Wait (at most 10 s) for the hub to close `conn`.
+async fn hub_closes(conn: &quinn::Connection) -> quinn::ConnectionError {
+    tokio::time::timeout(Duration::from_secs(10), conn.closed())
+        .await
+        .expect("the hub closes the connection")
 }
 
 async fn hub(pki: &Pki) -> TestHub {
@@ -202,15 +223,7 @@ async fn crl_reloaded_while_connected_closes_only_the_revoked_session() {
     )
     .await
     .expect("the revoked session must be closed");
-    match closed {
-        quinn::ConnectionError::ApplicationClosed(c) => {
-            assert_eq!(
-                u64::from(c.error_code),
-                u64::from(cordon_common::wire::ErrorCode::Revoked.as_u16())
-            )
-        }
-        other => panic!("unexpected close: {other}"),
-    }
+    assert_closed_with(closed, ErrorCode::Revoked);
     // BE-NCP is still served.
     be_client.session.ping(9).await.unwrap();
     // And NL-NCP cannot come back.
@@ -342,4 +355,132 @@ async fn openssl_made_ca_and_node_certificate_work() {
         "{}",
         ack.reason
     );
+}
+
+#[tokio::test]
+async fn a_connection_without_hello_is_closed_after_the_first_frame_timeout() {
+    let pki = Pki::new().unwrap();
+    let hub = TestHub::start(
+        &pki,
+        &pki.path().join("hub-run"),
+        COSMO_2,
+        "first_frame_timeout_ms = 300",
+    )
+    .await
+    .unwrap();
+    let nl = pki.node("NL-NCP", Role::Member).unwrap();
+    // TLS completes (the certificate is good), then nothing is sent.
+    let conn = connect_quic(&pki, &nl, hub.addr()).await.unwrap();
+    let started = std::time::Instant::now();
+    assert_closed_with(hub_closes(&conn).await, ErrorCode::Timeout);
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        started.elapsed()
+    );
+    // A control stream opened but silent is no better.
+    let conn = connect_quic(&pki, &nl, hub.addr()).await.unwrap();
+    let (_send, _recv) = conn.open_bi().await.unwrap();
+    assert_closed_with(hub_closes(&conn).await, ErrorCode::Timeout);
+    // A node that says Hello in time is served.
+    let mut ok = connect_raw(&pki, &nl, hub.addr()).await.unwrap();
+    ok.ping(1).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_first_frame_other_than_hello_is_a_protocol_error() {
+    let pki = Pki::new().unwrap();
+    let hub = hub(&pki).await;
+    let nl = pki.node("NL-NCP", Role::Member).unwrap();
+    let be = pki.node("BE-NCP", Role::Member).unwrap();
+    let mut be_session = connect_raw(&pki, &be, hub.addr()).await.unwrap();
+    let conn = connect_quic(&pki, &nl, hub.addr()).await.unwrap();
+    let (mut send, mut recv) = conn.open_bi().await.unwrap();
+    write_frame(
+        &mut send,
+        &Frame::Ping(Ping { nonce: 7 }),
+        DEFAULT_MAX_FRAME,
+    )
+    .await
+    .unwrap();
+    // The hub says why on the stream, then closes the connection with the same code.
+    match read_frame(&mut recv, DEFAULT_MAX_FRAME).await {
+        Ok(Some(Frame::Error(e))) => {
+            assert_eq!(e.code, ErrorCode::Protocol.as_u16());
+            assert!(e.message.contains("expected Hello"), "{}", e.message);
+        }
+        Ok(other) => panic!("expected an Error frame, got {other:?}"),
+        // The close may overtake the frame.
+        Err(_) => {}
+    }
+    assert_closed_with(hub_closes(&conn).await, ErrorCode::Protocol);
+    // Another node is unaffected.
+    be_session.ping(2).await.unwrap();
+}
+
+#[tokio::test]
+async fn connections_above_the_limit_are_refused_and_counted_and_the_others_stay() {
+    let pki = Pki::new().unwrap();
+    let hub = TestHub::start(
+        &pki,
+        &pki.path().join("hub-run"),
+        COSMO_2,
+        "max_connections = 2",
+    )
+    .await
+    .unwrap();
+    let nl = pki.node("NL-NCP", Role::Member).unwrap();
+    let be = pki.node("BE-NCP", Role::Member).unwrap();
+    let hu = pki.node("HU-NCP", Role::Member).unwrap();
+    let mut first = connect_raw(&pki, &nl, hub.addr()).await.unwrap();
+    let mut second = connect_raw(&pki, &be, hub.addr()).await.unwrap();
+    assert!(
+        connect_raw(&pki, &hu, hub.addr()).await.is_err(),
+        "a third connection got in"
+    );
+    assert_eq!(refused_count(&hub, "overloaded").await, 1);
+    first.ping(1).await.unwrap();
+    second.ping(2).await.unwrap();
+    // A slot freed is a slot for the next node.
+    first.close();
+    drop(first);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut third = loop {
+        match connect_raw(&pki, &hu, hub.addr()).await {
+            Ok(s) => break s,
+            Err(e) => {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "never admitted: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    third.ping(3).await.unwrap();
+    second.ping(4).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_frame_out_of_place_ends_the_connection_with_a_protocol_error() {
+    let pki = Pki::new().unwrap();
+    let hub = hub(&pki).await;
+    let be = pki.node("BE-NCP", Role::Member).unwrap();
+    let nl = pki.node("NL-NCP", Role::Member).unwrap();
+    let mut be_session = connect_raw(&pki, &be, hub.addr()).await.unwrap();
+    let nl_session = connect_raw(&pki, &nl, hub.addr()).await.unwrap();
+    let conn = nl_session.connection().clone();
+    // Every stream after the control stream is a publish stream: a Hello has no place
+    // there.
+    let (mut send, _recv) = conn.open_bi().await.unwrap();
+    let hello = Frame::Hello(cordon_common::wire::Hello {
+        agent: "test".into(),
+        max_frame: DEFAULT_MAX_FRAME as u32,
+    });
+    write_frame(&mut send, &hello, DEFAULT_MAX_FRAME)
+        .await
+        .unwrap();
+    assert_closed_with(hub_closes(&conn).await, ErrorCode::Protocol);
+    // Another node is unaffected.
+    be_session.ping(5).await.unwrap();
 }
