@@ -1,6 +1,7 @@
 //! The publish path over real QUIC: policy refusals, a sender that is not the TLS peer,
 //! forged signatures, expired messages and duplicates each get their outcome and reason,
-//! are audited, and the hub keeps serving everyone.
+//! are audited, and the hub keeps serving everyone. A closed operation past its retention
+//! is purged and the purge audited.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -503,4 +504,60 @@ async fn forged_signatures_in_a_pipelined_burst_are_refused_alone() {
         .await
         .unwrap()
         .is_none());
+}
+
+#[tokio::test]
+async fn a_closed_operation_past_retention_is_purged_audited_and_its_ids_stay_known() {
+    let f = fed().await;
+    let mut be = client(&f, "BE-NCP", Role::Member).await;
+    let to = vec!["op/cosmo-2/alerts".parse().unwrap()];
+    let recips = be.recipients(&to).await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let h = be
+            .header(MessageKind::Alert, "cosmo-2", &to, Priority::Routine)
+            .unwrap();
+        let env = be
+            .seal(&h, format!("alert {i}").as_bytes(), &recips)
+            .unwrap();
+        assert_eq!(
+            be.publish(env).await.unwrap().outcome,
+            PublishOutcome::Stored
+        );
+        ids.push(h.id);
+    }
+    // Nothing is due while the operation runs.
+    let done = cordon_hub::retention::purge_now(f.hub.hub.state()).await;
+    assert!(done.is_empty(), "{done:?}");
+
+    // The operation ended yesterday, with no retention: everything before now goes.
+    let closed = COSMO_2
+        .replace(
+            "ends = \"2099-12-31T23:59:59Z\"",
+            "ends = \"2000-01-01T00:00:00Z\"",
+        )
+        .replace("retention_days = 365", "retention_days = 0");
+    std::fs::write(&f.hub.policy_path, closed).unwrap();
+    let report = f.hub.hub.reload().await;
+    assert!(report.policy_reloaded, "{report:?}");
+    let done = cordon_hub::retention::purge_now(f.hub.hub.state()).await;
+    assert_eq!(done, vec![("cosmo-2".to_owned(), 3)]);
+    audit_until(&f, "purged", |e| {
+        *e == json!({"type": "purged", "operation": "cosmo-2", "messages": 3})
+    })
+    .await;
+
+    // A reader connecting now gets none of them; a replay is still a duplicate.
+    let mut nl = client(&f, "NL-NCP", Role::Member).await;
+    assert!(nl
+        .next_delivery(Duration::from_millis(800))
+        .await
+        .unwrap()
+        .is_none());
+    // The envelopes are gone; their ids stay known, so a replay stays a duplicate.
+    let store = &f.hub.hub.state().store;
+    for id in &ids {
+        assert_eq!(store.envelope(id).unwrap(), None);
+        assert!(store.contains(id).unwrap());
+    }
 }
