@@ -87,11 +87,18 @@ fn worker(queue: &Mutex<mpsc::Receiver<Job>>) {
             }
             jobs
         };
-        check_batch(jobs);
+        // A bug that panics costs its batch (each publish gets an internal-error ack: its
+        // reply is dropped), not the thread.
+        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_batch(jobs))).is_err() {
+            tracing::error!("a publish check panicked; its batch was refused");
+        }
     }
 }
 
 fn check_batch(jobs: Vec<Job>) {
+    if let Some(first) = jobs.first() {
+        first.state.metrics.check_batch.observe(jobs.len() as f64);
+    }
     let now = now_ms();
     let pre: Vec<_> = jobs
         .iter()

@@ -3,7 +3,9 @@
 //! Names: `cordon_connections` (gauge), `cordon_handshakes_refused_total{reason}`,
 //! `cordon_publishes_total{outcome}`, `cordon_deliveries_total`, `cordon_backlog{node}`
 //! (unacknowledged messages per node, updated as lanes run), `cordon_commit_seconds`
-//! (histogram of durable commit latency), `cordon_commit_batch_size` (histogram).
+//! (histogram of durable commit latency), `cordon_commit_batch_size` (histogram),
+//! `cordon_check_batch_size` (histogram: publishes checked together, their signatures in
+//! one batch equation).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -58,6 +60,8 @@ pub struct Metrics {
     pub commit_seconds: Histogram,
     /// Messages per durable commit.
     pub commit_batch: Histogram,
+    /// Publishes checked together by one check thread.
+    pub check_batch: Histogram,
 }
 
 impl Metrics {
@@ -94,6 +98,12 @@ impl Metrics {
             "Messages per durable commit",
             commit_batch.clone(),
         );
+        let check_batch = Histogram::new(exponential_buckets(1.0, 2.0, 8));
+        registry.register(
+            "check_batch_size",
+            "Publishes checked together (signatures in one batch equation)",
+            check_batch.clone(),
+        );
         Self {
             registry,
             connections,
@@ -103,6 +113,7 @@ impl Metrics {
             backlog,
             commit_seconds,
             commit_batch,
+            check_batch,
         }
     }
 

@@ -496,6 +496,22 @@ async fn forged_signatures_in_a_pipelined_burst_are_refused_alone() {
             assert_eq!(ack.outcome, PublishOutcome::Stored, "#{i}: {}", ack.reason);
         }
     }
+    // Some publishes were in fact checked together.
+    let metrics = f.hub.hub.state().metrics.render();
+    let sample = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or(0.0)
+    };
+    let (batches, checked) = (
+        sample("cordon_check_batch_size_count"),
+        sample("cordon_check_batch_size_sum"),
+    );
+    assert!(
+        checked > batches,
+        "{checked} publishes in {batches} batches: none together"
+    );
     let good = (0..n).filter(|&i| !forged(i)).count();
     let got = nl.collect(good, Duration::from_secs(20)).await.unwrap();
     assert_eq!(got.len(), good);

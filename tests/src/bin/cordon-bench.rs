@@ -554,6 +554,11 @@ async fn hub_runs(a: &Args, pki: &Pki) -> Result<()> {
         sample("cordon_commit_batch_size_sum") / commits.max(1.0),
         sample("cordon_commit_seconds_sum") * 1000.0 / commits.max(1.0)
     );
+    let checks = sample("cordon_check_batch_size_count");
+    println!(
+        "  hub check batches: {checks:.0}, {:.1} publishes each on average",
+        sample("cordon_check_batch_size_sum") / checks.max(1.0)
+    );
 
     // The latency and notice runs use a hub of their own: in this process, or with
     // --hub-process as a separate `cordon-hub` process, as operators run it.
