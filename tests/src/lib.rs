@@ -20,6 +20,13 @@ use anyhow::{Context, Result};
 use cordon_hub::config::{HubConfig, Limits};
 use cordon_hub::server::RunningHub;
 
+/// The value of the sample `name` (with its labels, if any, exactly as the hub writes
+/// them) in a Prometheus text exposition.
+pub fn metric_value(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
 /// A hub running in this process on 127.0.0.1 with a port chosen by the OS.
 #[derive(Debug)]
 pub struct TestHub {

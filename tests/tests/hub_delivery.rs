@@ -11,7 +11,7 @@ use cordon_common::ids::{ChannelName, Role};
 use cordon_common::msg::{MessageKind, Priority};
 use cordon_common::quic::{read_frame, write_frame};
 use cordon_common::wire::{Deliver, DeliverAck, Frame, PublishOutcome};
-use cordon_testbed::{policy::COSMO_2, Pki, TestClient, TestHub};
+use cordon_testbed::{metric_value, policy::COSMO_2, Pki, TestClient, TestHub};
 
 async fn start(limits: &str) -> (Pki, TestHub) {
     let pki = Pki::new().unwrap();
@@ -402,12 +402,9 @@ async fn a_stalled_node_is_disconnected_and_the_others_are_served() {
     publish_many(&mut be, 40, Priority::Routine, &recips).await;
     // The hub reports what NL-NCP has not acknowledged.
     let metrics = hub.hub.state().metrics.render();
-    let backlog = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("cordon_backlog{node=\"NL-NCP\"} "))
-        .map(|v| v.trim().parse::<i64>().unwrap());
+    let backlog = metric_value(&metrics, "cordon_backlog{node=\"NL-NCP\"}");
     assert!(
-        backlog.unwrap_or(0) > 0,
+        backlog.unwrap_or(0.0) > 0.0,
         "backlog gauge for the stalled node: {metrics}"
     );
     cut_off_for_stalling(stalled.connection(), "stalled node cut off").await;

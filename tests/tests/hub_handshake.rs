@@ -14,14 +14,14 @@ use cordon_common::pki::Validity;
 use cordon_common::quic::{read_frame, write_frame};
 use cordon_common::wire::{ErrorCode, Frame, Ping, DEFAULT_MAX_FRAME};
 use cordon_testbed::client::{connect_quic, connect_raw};
-use cordon_testbed::{policy::COSMO_2, Pki, TestClient, TestHub};
+use cordon_testbed::{metric_value, policy::COSMO_2, Pki, TestClient, TestHub};
 
 async fn refused_count(hub: &TestHub, reason: &str) -> u64 {
-    let needle = format!("cordon_handshakes_refused_total{{reason=\"{reason}\"}} ");
+    let name = format!("cordon_handshakes_refused_total{{reason=\"{reason}\"}}");
     for _ in 0..50 {
         let text = hub.hub.state().metrics.render();
-        if let Some(line) = text.lines().find(|l| l.starts_with(&needle)) {
-            return line[needle.len()..].trim().parse().unwrap();
+        if let Some(v) = metric_value(&text, &name) {
+            return v as u64;
         }
         tokio::time::sleep(Duration::from_millis(40)).await;
     }

@@ -11,7 +11,7 @@ use cordon_common::envelope::{seal, SealRng};
 use cordon_common::ids::{MessageId, Role};
 use cordon_common::msg::{MessageKind, Priority};
 use cordon_common::wire::PublishOutcome;
-use cordon_testbed::{policy::COSMO_2, Pki, TestClient, TestHub};
+use cordon_testbed::{metric_value, policy::COSMO_2, Pki, TestClient, TestHub};
 use serde_json::{json, Value};
 
 struct Fed {
@@ -69,6 +69,12 @@ async fn audit_until(f: &Fed, what: &str, found: impl Fn(&Value) -> bool) -> Vec
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+}
+
+/// Flip a byte inside the envelope's signature (its last field).
+fn forge_signature(env: &mut [u8]) {
+    let last = env.len() - 10;
+    env[last] ^= 0xff;
 }
 
 /// An event of type `ty` about message `id`.
@@ -299,8 +305,7 @@ async fn a_forged_signature_is_invalid_and_nothing_is_delivered() {
         .unwrap();
     let recips = be.recipients(&to).await.unwrap();
     let mut env = be.seal(&h, b"genuine", &recips).unwrap();
-    let last = env.len() - 10;
-    env[last] ^= 0xff; // inside the signature
+    forge_signature(&mut env);
     let ack = be.publish(env).await.unwrap();
     assert_eq!(ack.outcome, PublishOutcome::Invalid);
     assert!(ack.reason.contains("signature"), "{}", ack.reason);
@@ -472,8 +477,7 @@ async fn forged_signatures_in_a_pipelined_burst_are_refused_alone() {
             .seal(&h, format!("alert {i}").as_bytes(), &recips)
             .unwrap();
         if forged(i) {
-            let last = env.len() - 10;
-            env[last] ^= 0xff; // inside the signature
+            forge_signature(&mut env);
         }
         envs.push(env);
     }
@@ -498,12 +502,7 @@ async fn forged_signatures_in_a_pipelined_burst_are_refused_alone() {
     }
     // Some publishes were in fact checked together.
     let metrics = f.hub.hub.state().metrics.render();
-    let sample = |name: &str| -> f64 {
-        metrics
-            .lines()
-            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
-            .unwrap_or(0.0)
-    };
+    let sample = |name: &str| metric_value(&metrics, name).unwrap_or(0.0);
     let (batches, checked) = (
         sample("cordon_check_batch_size_count"),
         sample("cordon_check_batch_size_sum"),

@@ -32,7 +32,7 @@ use cordon_common::wire::{
 };
 use cordon_testbed::client::now_ms;
 use cordon_testbed::process::ChildGuard;
-use cordon_testbed::{policy::COSMO_2, write_hub_config, Pki, TestClient, TestHub};
+use cordon_testbed::{metric_value, policy::COSMO_2, write_hub_config, Pki, TestClient, TestHub};
 use ring::signature::{Ed25519KeyPair, KeyPair, UnparsedPublicKey, ED25519};
 use tokio::sync::Mutex;
 
@@ -542,12 +542,7 @@ async fn hub_runs(a: &Args, pki: &Pki) -> Result<()> {
         "ratio publishes / verify rate: {ratio:.2} (target >= 0.75: {})",
         verdict(ratio >= 0.75)
     );
-    let sample = |name: &str| {
-        metrics
-            .lines()
-            .find_map(|l| l.strip_prefix(name)?.trim().parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
+    let sample = |name: &str| metric_value(&metrics, name).unwrap_or(0.0);
     let commits = sample("cordon_commit_batch_size_count");
     println!(
         "  hub commits: {commits:.0}, {:.0} messages and {:.2} ms each on average",
