@@ -10,6 +10,7 @@
 
 mod committer;
 mod redb_store;
+mod segments;
 
 pub use committer::{
     CommitConfig, CommitObserver, GroupCommitter, PendingCommit, LAZY_WRITE_DELAY,

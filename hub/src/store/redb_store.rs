@@ -1,12 +1,14 @@
-//! The embedded store: one redb file (`hub.redb`). redb is a maintained, pure-Rust,
-//! crash-safe (copy-on-write B-trees, checksummed commits) key-value store; a committed
-//! write transaction is fsync'd before `commit` returns.
+//! The embedded store: one redb file (`hub.redb`) and, beside it, the envelope segments
+//! (`envelopes/`, see [`super::segments`]). redb is a maintained, pure-Rust, crash-safe
+//! (copy-on-write B-trees, checksummed commits) key-value store; a committed write
+//! transaction is fsync'd before `commit` returns.
 //!
 //! Tables:
 //!
 //! | table | key | value |
 //! |---|---|---|
-//! | `envelopes` | id (16 bytes) | envelope bytes |
+//! | `envelope_at` | id (16 bytes) | (segment, offset, length) of the envelope |
+//! | `segments` | segment | (operation, live envelopes) |
 //! | `meta` | id | MessagePack [`MessageMeta`] |
 //! | `seen` | id | created-at ms (kept after purge: a replay stays a duplicate) |
 //! | `log` | (channel, lane, seq) | (id, expires-at ms) |
@@ -22,6 +24,7 @@ use std::path::{Path, PathBuf};
 use cordon_common::ids::{ChannelName, MessageId, NodeId, OperationName};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
+use super::segments::{Location, Segments};
 use super::{
     CommitOutcome, CursorUpdate, Lane, LogEntry, MessageMeta, NewMessage, NodeRecord, Store,
     StoreError, ValueUpdate,
@@ -31,7 +34,8 @@ type Id = [u8; 16];
 /// Where a message sits in the lane logs: (channel, lane, seq) per destination.
 type Positions = Vec<(String, u8, u64)>;
 
-const ENVELOPES: TableDefinition<Id, &[u8]> = TableDefinition::new("envelopes");
+const ENVELOPE_AT: TableDefinition<Id, (u64, u64, u32)> = TableDefinition::new("envelope_at");
+const SEGMENTS: TableDefinition<u64, (&str, u64)> = TableDefinition::new("segments");
 const META: TableDefinition<Id, &[u8]> = TableDefinition::new("meta");
 const SEEN: TableDefinition<Id, u64> = TableDefinition::new("seen");
 const LOG: TableDefinition<(&str, u8, u64), (Id, u64)> = TableDefinition::new("log");
@@ -52,6 +56,10 @@ fn corrupt(table: &'static str, e: impl std::fmt::Display) -> StoreError {
     }
 }
 
+fn segerr(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Db(format!("envelope segments: {e}"))
+}
+
 fn encode<T: serde::Serialize>(table: &'static str, v: &T) -> Result<Vec<u8>, StoreError> {
     rmp_serde::to_vec(v).map_err(|e| corrupt(table, e))
 }
@@ -60,17 +68,20 @@ fn encode<T: serde::Serialize>(table: &'static str, v: &T) -> Result<Vec<u8>, St
 #[derive(Debug)]
 pub struct RedbStore {
     db: Database,
+    segments: Segments,
     path: PathBuf,
     quota: u64,
 }
 
 impl RedbStore {
-    /// Open (or create) the store file. `quota_bytes` = 0 means no quota.
+    /// Open (or create) the store file and its envelope segments (`envelopes/` in the
+    /// same directory). `quota_bytes` = 0 means no quota.
     pub fn open(path: &Path, quota_bytes: u64) -> Result<Self, StoreError> {
         let db = Database::create(path).map_err(dberr)?;
         let txn = db.begin_write().map_err(dberr)?;
         {
-            txn.open_table(ENVELOPES).map_err(dberr)?;
+            txn.open_table(ENVELOPE_AT).map_err(dberr)?;
+            txn.open_table(SEGMENTS).map_err(dberr)?;
             txn.open_table(META).map_err(dberr)?;
             txn.open_table(SEEN).map_err(dberr)?;
             txn.open_table(LOG).map_err(dberr)?;
@@ -81,8 +92,20 @@ impl RedbStore {
             txn.open_table(KV).map_err(dberr)?;
         }
         txn.commit().map_err(dberr)?;
+        let known: HashSet<u64> = {
+            let txn = db.begin_read().map_err(dberr)?;
+            let t = txn.open_table(SEGMENTS).map_err(dberr)?;
+            t.iter()
+                .map_err(dberr)?
+                .map(|item| item.map(|(k, _)| k.value()).map_err(dberr))
+                .collect::<Result<_, _>>()?
+        };
+        let dir = path.with_file_name("envelopes");
+        let segments = Segments::open(&dir, |no| known.contains(&no))
+            .map_err(|e| StoreError::Db(format!("envelope segments in {}: {e}", dir.display())))?;
         Ok(Self {
             db,
+            segments,
             path: path.to_path_buf(),
             quota: quota_bytes,
         })
@@ -92,45 +115,80 @@ impl RedbStore {
         if self.quota == 0 {
             return Ok(());
         }
-        let size = std::fs::metadata(&self.path).map_err(|e| StoreError::Db(e.to_string()))?;
-        if size.len() >= self.quota {
+        let db = std::fs::metadata(&self.path).map_err(|e| StoreError::Db(e.to_string()))?;
+        let size = db.len() + self.segments.bytes();
+        if size >= self.quota {
             return Err(StoreError::QuotaExceeded {
                 quota: self.quota,
-                size: size.len(),
+                size,
             });
         }
         Ok(())
     }
-}
 
-impl Store for RedbStore {
-    fn commit_batch(
+    /// [`Store::commit_batch`], without the clean-up after a failure.
+    fn write_batch(
         &self,
         messages: &[NewMessage],
         cursors: &[CursorUpdate],
         values: &[ValueUpdate],
     ) -> Result<Vec<CommitOutcome>, StoreError> {
-        if !messages.is_empty() {
-            self.check_quota()?;
-        }
         let txn = self.db.begin_write().map_err(dberr)?;
         let mut outcomes = Vec::with_capacity(messages.len());
-        {
-            let mut envelopes = txn.open_table(ENVELOPES).map_err(dberr)?;
+        let syncing = {
+            let mut envelope_at = txn.open_table(ENVELOPE_AT).map_err(dberr)?;
+            let mut live_table = txn.open_table(SEGMENTS).map_err(dberr)?;
             let mut meta = txn.open_table(META).map_err(dberr)?;
             let mut seen = txn.open_table(SEEN).map_err(dberr)?;
             let mut log = txn.open_table(LOG).map_err(dberr)?;
             let mut heads = txn.open_table(HEADS).map_err(dberr)?;
             let mut by_op = txn.open_table(BY_OPERATION).map_err(dberr)?;
+            // Duplicates first, so that only new envelopes are written.
+            let mut in_batch: HashSet<Id> = HashSet::with_capacity(messages.len());
+            let mut fresh = Vec::with_capacity(messages.len());
+            for m in messages {
+                let id = m.meta.id.as_bytes();
+                fresh.push(in_batch.insert(*id) && seen.get(id).map_err(dberr)?.is_none());
+            }
+            let appended = self
+                .segments
+                .append(
+                    messages
+                        .iter()
+                        .zip(&fresh)
+                        .filter(|(_, f)| **f)
+                        .map(|(m, _)| {
+                            (
+                                m.meta.operation.as_str(),
+                                m.meta.id.as_bytes(),
+                                m.envelope.as_slice(),
+                            )
+                        }),
+                )
+                .map_err(segerr)?;
+            let syncing = appended.start_sync();
+            for (no, operation) in &appended.created {
+                live_table
+                    .insert(no, (operation.as_str(), 0))
+                    .map_err(dberr)?;
+            }
+            let mut live: HashMap<u64, u64> = HashMap::new();
+            let mut locations = appended.locations.iter();
             // Log heads read once per batch and kept here.
             let mut head_cache: HashMap<(&str, u8), u64> = HashMap::new();
-            let mut in_batch: HashSet<Id> = HashSet::new();
-            for m in messages {
+            for (m, fresh) in messages.iter().zip(fresh) {
                 let id = *m.meta.id.as_bytes();
-                if !in_batch.insert(id) || seen.get(id).map_err(dberr)?.is_some() {
+                if !fresh {
                     outcomes.push(CommitOutcome::Duplicate);
                     continue;
                 }
+                let Some(at) = locations.next() else {
+                    return Err(segerr("fewer locations than envelopes"));
+                };
+                envelope_at
+                    .insert(id, (at.segment, at.offset, at.len))
+                    .map_err(dberr)?;
+                *live.entry(at.segment).or_default() += 1;
                 let lane = Lane::from(m.meta.priority);
                 let mut entries = Vec::with_capacity(m.deliver_on.len());
                 for channel in &m.deliver_on {
@@ -152,7 +210,6 @@ impl Store for RedbStore {
                     .iter()
                     .map(|(c, l, s)| (c.as_str(), l.as_u8(), *s))
                     .collect();
-                envelopes.insert(id, m.envelope.as_slice()).map_err(dberr)?;
                 meta.insert(id, encode("meta", &m.meta)?.as_slice())
                     .map_err(dberr)?;
                 seen.insert(id, m.meta.created_at).map_err(dberr)?;
@@ -166,6 +223,18 @@ impl Store for RedbStore {
             }
             for (key, seq) in &head_cache {
                 heads.insert(key, *seq).map_err(dberr)?;
+            }
+            for (no, added) in live {
+                let (operation, count) = match live_table.get(no).map_err(dberr)? {
+                    Some(g) => {
+                        let (op, n) = g.value();
+                        (op.to_string(), n)
+                    }
+                    None => return Err(corrupt("segments", format!("segment {no} unknown"))),
+                };
+                live_table
+                    .insert(no, (operation.as_str(), count + added))
+                    .map_err(dberr)?;
             }
             let mut cur = txn.open_table(CURSORS).map_err(dberr)?;
             for (node, channel, lane, seq) in cursors {
@@ -182,9 +251,32 @@ impl Store for RedbStore {
                     kv.insert(key.as_str(), value.as_slice()).map_err(dberr)?;
                 }
             }
-        }
+            syncing
+        };
+        // The envelopes are on disk before the transaction that points at them.
+        syncing.wait().map_err(segerr)?;
         txn.commit().map_err(dberr)?;
         Ok(outcomes)
+    }
+}
+
+impl Store for RedbStore {
+    fn commit_batch(
+        &self,
+        messages: &[NewMessage],
+        cursors: &[CursorUpdate],
+        values: &[ValueUpdate],
+    ) -> Result<Vec<CommitOutcome>, StoreError> {
+        if !messages.is_empty() {
+            self.check_quota()?;
+        }
+        let result = self.write_batch(messages, cursors, values);
+        if result.is_err() {
+            // Segments this batch created have no committed record: append no more to
+            // them (the next open deletes them).
+            self.segments.abandon();
+        }
+        result
     }
 
     fn contains(&self, id: &MessageId) -> Result<bool, StoreError> {
@@ -205,11 +297,22 @@ impl Store for RedbStore {
     }
 
     fn envelope(&self, id: &MessageId) -> Result<Option<Vec<u8>>, StoreError> {
-        let txn = self.db.begin_read().map_err(dberr)?;
-        let t = txn.open_table(ENVELOPES).map_err(dberr)?;
-        Ok(t.get(*id.as_bytes())
-            .map_err(dberr)?
-            .map(|g| g.value().to_vec()))
+        let at = {
+            let txn = self.db.begin_read().map_err(dberr)?;
+            let t = txn.open_table(ENVELOPE_AT).map_err(dberr)?;
+            let Some(g) = t.get(*id.as_bytes()).map_err(dberr)? else {
+                return Ok(None);
+            };
+            let (segment, offset, len) = g.value();
+            Location {
+                segment,
+                offset,
+                len,
+            }
+        };
+        self.segments
+            .read(id.as_bytes(), at)
+            .map_err(|e| corrupt("envelopes", e))
     }
 
     fn read_log(
@@ -287,9 +390,12 @@ impl Store for RedbStore {
         let op = operation.as_str();
         let txn = self.db.begin_write().map_err(dberr)?;
         let mut purged = 0u64;
+        let mut emptied = Vec::new();
         {
             let mut by_op = txn.open_table(BY_OPERATION).map_err(dberr)?;
-            let mut envelopes = txn.open_table(ENVELOPES).map_err(dberr)?;
+            let mut envelope_at = txn.open_table(ENVELOPE_AT).map_err(dberr)?;
+            let mut live_table = txn.open_table(SEGMENTS).map_err(dberr)?;
+            let mut dead: HashMap<u64, u64> = HashMap::new();
             let mut meta = txn.open_table(META).map_err(dberr)?;
             let mut log = txn.open_table(LOG).map_err(dberr)?;
             let mut doomed: Vec<(u64, Id, Positions)> = Vec::new();
@@ -307,13 +413,40 @@ impl Store for RedbStore {
                 for (channel, lane, seq) in &positions {
                     log.remove((channel.as_str(), *lane, *seq)).map_err(dberr)?;
                 }
-                envelopes.remove(id).map_err(dberr)?;
+                if let Some(g) = envelope_at.remove(id).map_err(dberr)? {
+                    *dead.entry(g.value().0).or_default() += 1;
+                }
                 meta.remove(id).map_err(dberr)?;
                 by_op.remove((op, created, id)).map_err(dberr)?;
                 purged += 1;
             }
+            for (no, removed) in dead {
+                let Some((operation, count)) = live_table
+                    .get(no)
+                    .map_err(dberr)?
+                    .map(|g| (g.value().0.to_string(), g.value().1))
+                else {
+                    continue;
+                };
+                let left = count.saturating_sub(removed);
+                if left == 0 {
+                    live_table.remove(no).map_err(dberr)?;
+                    // Before the commit, while this transaction keeps the committer
+                    // out: nothing is appended to a segment about to be deleted.
+                    self.segments.retire(no);
+                    emptied.push(no);
+                } else {
+                    live_table
+                        .insert(no, (operation.as_str(), left))
+                        .map_err(dberr)?;
+                }
+            }
         }
         txn.commit().map_err(dberr)?;
+        for no in emptied {
+            // A file left behind (a crash right here) is deleted at the next open.
+            self.segments.remove(no).map_err(segerr)?;
+        }
         Ok(purged)
     }
 

@@ -327,3 +327,175 @@ async fn lazy_writes_without_messages_are_committed_after_the_delay_and_at_the_e
     thread.join().unwrap();
     assert_eq!(store.meta_value("audit_head").unwrap().unwrap(), b"9 f00d");
 }
+
+/// The segment files in a store's `envelopes/` directory.
+fn segment_files(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("envelopes"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn envelopes_live_in_segment_files_and_survive_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hub.redb");
+    let a = msg("cosmo-1", &["op/cosmo-1/alerts"], Priority::Routine, 1);
+    let mut b = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Flash, 2);
+    b.envelope = vec![0xab; 5000];
+    {
+        let s = RedbStore::open(&path, 0).unwrap();
+        s.commit_batch(&[a.clone(), b.clone()], &[], &[]).unwrap();
+        // One segment per operation, private to the hub.
+        assert_eq!(segment_files(dir.path()).len(), 2);
+        for f in segment_files(dir.path()) {
+            let mode = std::os::unix::fs::PermissionsExt::mode(
+                &std::fs::metadata(dir.path().join("envelopes").join(f))
+                    .unwrap()
+                    .permissions(),
+            );
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+    let s = RedbStore::open(&path, 0).unwrap();
+    assert_eq!(s.envelope(&a.meta.id).unwrap().unwrap(), a.envelope);
+    assert_eq!(s.envelope(&b.meta.id).unwrap().unwrap(), b.envelope);
+    // After a restart new segments are started; the old ones stay readable.
+    let c = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 3);
+    s.commit_batch(std::slice::from_ref(&c), &[], &[]).unwrap();
+    assert_eq!(segment_files(dir.path()).len(), 3);
+    assert_eq!(s.envelope(&c.meta.id).unwrap().unwrap(), c.envelope);
+    assert_eq!(s.envelope(&b.meta.id).unwrap().unwrap(), b.envelope);
+}
+
+#[test]
+fn a_duplicate_writes_no_envelope() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = RedbStore::open(&dir.path().join("hub.redb"), 0).unwrap();
+    let a = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 1);
+    s.commit_batch(std::slice::from_ref(&a), &[], &[]).unwrap();
+    let size = |d: &std::path::Path| -> u64 {
+        segment_files(d)
+            .iter()
+            .map(|f| {
+                std::fs::metadata(d.join("envelopes").join(f))
+                    .unwrap()
+                    .len()
+            })
+            .sum()
+    };
+    let before = size(dir.path());
+    assert_eq!(before, 20 + a.envelope.len() as u64, "id, length, envelope");
+    s.commit_batch(&[a.clone(), a.clone()], &[], &[]).unwrap();
+    assert_eq!(size(dir.path()), before);
+}
+
+#[test]
+fn a_segment_nothing_refers_to_is_deleted_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hub.redb");
+    let a = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 1);
+    {
+        let s = RedbStore::open(&path, 0).unwrap();
+        s.commit_batch(std::slice::from_ref(&a), &[], &[]).unwrap();
+    }
+    let kept = segment_files(dir.path());
+    // What a crash between the append and the commit leaves: a segment no record names.
+    let stray = dir.path().join("envelopes").join("00000000000000ff.seg");
+    std::fs::write(&stray, b"half a batch").unwrap();
+    let s = RedbStore::open(&path, 0).unwrap();
+    assert!(!stray.exists());
+    assert_eq!(segment_files(dir.path()), kept);
+    assert_eq!(s.envelope(&a.meta.id).unwrap().unwrap(), a.envelope);
+    // New segments are numbered past the stray one: nothing can point into a reused name.
+    let b = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 2);
+    s.commit_batch(std::slice::from_ref(&b), &[], &[]).unwrap();
+    assert!(segment_files(dir.path()).contains(&"0000000000000100.seg".to_string()));
+}
+
+#[test]
+fn purging_an_operation_deletes_its_segments_once_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = RedbStore::open(&dir.path().join("hub.redb"), 0).unwrap();
+    let old = msg("cosmo-1", &["op/cosmo-1/alerts"], Priority::Routine, 100);
+    let new = msg("cosmo-1", &["op/cosmo-1/alerts"], Priority::Routine, 500);
+    let other = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 100);
+    s.commit_batch(&[old.clone(), new.clone(), other.clone()], &[], &[])
+        .unwrap();
+    assert_eq!(segment_files(dir.path()).len(), 2);
+    let op: OperationName = "cosmo-1".parse().unwrap();
+    // One of the two purged: the segment stays for the other.
+    assert_eq!(s.purge_operation(&op, 200).unwrap(), 1);
+    assert_eq!(segment_files(dir.path()).len(), 2);
+    assert_eq!(s.envelope(&new.meta.id).unwrap().unwrap(), new.envelope);
+    // Both purged: the operation's segment is deleted, the other operation's kept.
+    assert_eq!(s.purge_operation(&op, 1000).unwrap(), 1);
+    assert_eq!(segment_files(dir.path()).len(), 1);
+    assert!(s.envelope(&new.meta.id).unwrap().is_none());
+    assert_eq!(s.envelope(&other.meta.id).unwrap().unwrap(), other.envelope);
+    // A later message of the purged operation goes to a new segment.
+    let late = msg("cosmo-1", &["op/cosmo-1/alerts"], Priority::Routine, 2000);
+    s.commit_batch(std::slice::from_ref(&late), &[], &[])
+        .unwrap();
+    assert_eq!(s.envelope(&late.meta.id).unwrap().unwrap(), late.envelope);
+    assert_eq!(segment_files(dir.path()).len(), 2);
+}
+
+#[test]
+fn an_edited_segment_is_reported_not_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = RedbStore::open(&dir.path().join("hub.redb"), 0).unwrap();
+    let a = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 1);
+    let b = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 2);
+    s.commit_batch(&[a.clone(), b.clone()], &[], &[]).unwrap();
+    let file = dir
+        .path()
+        .join("envelopes")
+        .join(&segment_files(dir.path())[0]);
+    let mut bytes = std::fs::read(&file).unwrap();
+    // Another id in a's record.
+    bytes[0] ^= 1;
+    std::fs::write(&file, &bytes).unwrap();
+    let err = s.envelope(&a.meta.id).unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Corrupt { table: "envelopes", detail } if detail.contains("another message's record")),
+        "{err}"
+    );
+    assert_eq!(s.envelope(&b.meta.id).unwrap().unwrap(), b.envelope);
+    // Cut short: b's record is missing its end.
+    std::fs::write(&file, &bytes[..bytes.len() - 1]).unwrap();
+    let err = s.envelope(&b.meta.id).unwrap_err();
+    assert!(err.to_string().contains("ends before the record"), "{err}");
+}
+
+#[test]
+fn the_quota_counts_envelope_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hub.redb");
+    let db_only = {
+        let s = RedbStore::open(&path, 0).unwrap();
+        s.commit_batch(
+            &[msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 1)],
+            &[],
+            &[],
+        )
+        .unwrap();
+        std::fs::metadata(&path).unwrap().len()
+    };
+    // Room for the database file, not for it and 1 MiB of envelopes.
+    let s = RedbStore::open(&path, db_only + 512 * 1024).unwrap();
+    let mut big = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 2);
+    big.envelope = vec![1; 1024 * 1024];
+    s.commit_batch(&[big], &[], &[]).unwrap();
+    let err = s.commit_batch(
+        &[msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 3)],
+        &[],
+        &[],
+    );
+    assert!(
+        matches!(err, Err(StoreError::QuotaExceeded { .. })),
+        "{err:?}"
+    );
+}
