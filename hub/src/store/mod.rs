@@ -16,6 +16,8 @@ pub use committer::{
     CommitConfig, CommitObserver, GroupCommitter, PendingCommit, LAZY_WRITE_DELAY,
 };
 pub use redb_store::RedbStore;
+#[cfg(test)]
+use redb_store::SEGMENT_MIN_BATCH;
 
 use cordon_common::ids::{ChannelName, MessageId, NodeId, OperationName};
 use cordon_common::msg::{MessageKind, Priority};

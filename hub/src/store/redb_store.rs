@@ -7,7 +7,8 @@
 //!
 //! | table | key | value |
 //! |---|---|---|
-//! | `envelope_at` | id (16 bytes) | (segment, offset, length) of the envelope |
+//! | `envelopes` | id (16 bytes) | envelope bytes, for a message committed in a small batch |
+//! | `envelope_at` | id | (segment, offset, length) of the envelope, for the others |
 //! | `segments` | segment | (operation, live envelopes) |
 //! | `meta` | id | MessagePack [`MessageMeta`] |
 //! | `seen` | id | created-at ms (kept after purge: a replay stays a duplicate) |
@@ -34,6 +35,13 @@ type Id = [u8; 16];
 /// Where a message sits in the lane logs: (channel, lane, seq) per destination.
 type Positions = Vec<(String, u8, u64)>;
 
+/// A batch with fewer new messages than this keeps its envelopes in the database; a
+/// larger one appends them to segments. A segment costs a second fsync (its file
+/// grows), ~0.1 ms more for a lone message: worth it only when it saves the B-tree
+/// inserts of many envelopes (docs/PERFORMANCE.md).
+pub(super) const SEGMENT_MIN_BATCH: usize = 16;
+
+const ENVELOPES: TableDefinition<Id, &[u8]> = TableDefinition::new("envelopes");
 const ENVELOPE_AT: TableDefinition<Id, (u64, u64, u32)> = TableDefinition::new("envelope_at");
 const SEGMENTS: TableDefinition<u64, (&str, u64)> = TableDefinition::new("segments");
 const META: TableDefinition<Id, &[u8]> = TableDefinition::new("meta");
@@ -80,6 +88,7 @@ impl RedbStore {
         let db = Database::create(path).map_err(dberr)?;
         let txn = db.begin_write().map_err(dberr)?;
         {
+            txn.open_table(ENVELOPES).map_err(dberr)?;
             txn.open_table(ENVELOPE_AT).map_err(dberr)?;
             txn.open_table(SEGMENTS).map_err(dberr)?;
             txn.open_table(META).map_err(dberr)?;
@@ -136,6 +145,7 @@ impl RedbStore {
         let txn = self.db.begin_write().map_err(dberr)?;
         let mut outcomes = Vec::with_capacity(messages.len());
         let syncing = {
+            let mut envelopes = txn.open_table(ENVELOPES).map_err(dberr)?;
             let mut envelope_at = txn.open_table(ENVELOPE_AT).map_err(dberr)?;
             let mut live_table = txn.open_table(SEGMENTS).map_err(dberr)?;
             let mut meta = txn.open_table(META).map_err(dberr)?;
@@ -150,13 +160,14 @@ impl RedbStore {
                 let id = m.meta.id.as_bytes();
                 fresh.push(in_batch.insert(*id) && seen.get(id).map_err(dberr)?.is_none());
             }
+            let to_segments = fresh.iter().filter(|f| **f).count() >= SEGMENT_MIN_BATCH;
             let appended = self
                 .segments
                 .append(
                     messages
                         .iter()
                         .zip(&fresh)
-                        .filter(|(_, f)| **f)
+                        .filter(|(_, f)| to_segments && **f)
                         .map(|(m, _)| {
                             (
                                 m.meta.operation.as_str(),
@@ -182,13 +193,17 @@ impl RedbStore {
                     outcomes.push(CommitOutcome::Duplicate);
                     continue;
                 }
-                let Some(at) = locations.next() else {
-                    return Err(segerr("fewer locations than envelopes"));
-                };
-                envelope_at
-                    .insert(id, (at.segment, at.offset, at.len))
-                    .map_err(dberr)?;
-                *live.entry(at.segment).or_default() += 1;
+                if to_segments {
+                    let Some(at) = locations.next() else {
+                        return Err(segerr("fewer locations than envelopes"));
+                    };
+                    envelope_at
+                        .insert(id, (at.segment, at.offset, at.len))
+                        .map_err(dberr)?;
+                    *live.entry(at.segment).or_default() += 1;
+                } else {
+                    envelopes.insert(id, m.envelope.as_slice()).map_err(dberr)?;
+                }
                 let lane = Lane::from(m.meta.priority);
                 let mut entries = Vec::with_capacity(m.deliver_on.len());
                 for channel in &m.deliver_on {
@@ -301,7 +316,11 @@ impl Store for RedbStore {
             let txn = self.db.begin_read().map_err(dberr)?;
             let t = txn.open_table(ENVELOPE_AT).map_err(dberr)?;
             let Some(g) = t.get(*id.as_bytes()).map_err(dberr)? else {
-                return Ok(None);
+                let inline = txn.open_table(ENVELOPES).map_err(dberr)?;
+                return Ok(inline
+                    .get(*id.as_bytes())
+                    .map_err(dberr)?
+                    .map(|g| g.value().to_vec()));
             };
             let (segment, offset, len) = g.value();
             Location {
@@ -393,6 +412,7 @@ impl Store for RedbStore {
         let mut emptied = Vec::new();
         {
             let mut by_op = txn.open_table(BY_OPERATION).map_err(dberr)?;
+            let mut envelopes = txn.open_table(ENVELOPES).map_err(dberr)?;
             let mut envelope_at = txn.open_table(ENVELOPE_AT).map_err(dberr)?;
             let mut live_table = txn.open_table(SEGMENTS).map_err(dberr)?;
             let mut dead: HashMap<u64, u64> = HashMap::new();
@@ -416,6 +436,7 @@ impl Store for RedbStore {
                 if let Some(g) = envelope_at.remove(id).map_err(dberr)? {
                     *dead.entry(g.value().0).or_default() += 1;
                 }
+                envelopes.remove(id).map_err(dberr)?;
                 meta.remove(id).map_err(dberr)?;
                 by_op.remove((op, created, id)).map_err(dberr)?;
                 purged += 1;

@@ -338,16 +338,52 @@ fn segment_files(dir: &std::path::Path) -> Vec<String> {
     names
 }
 
+/// Bytes in a store's segment files.
+fn segment_bytes(dir: &std::path::Path) -> u64 {
+    segment_files(dir)
+        .iter()
+        .map(|f| {
+            std::fs::metadata(dir.join("envelopes").join(f))
+                .unwrap()
+                .len()
+        })
+        .sum()
+}
+
+/// A batch large enough for segments: `n` alerts of `op` created at `created_at`.
+fn many(op: &str, n: usize, created_at: u64) -> Vec<NewMessage> {
+    let channel = format!("op/{op}/alerts");
+    (0..n)
+        .map(|_| msg(op, &[channel.as_str()], Priority::Routine, created_at))
+        .collect()
+}
+
 #[test]
-fn envelopes_live_in_segment_files_and_survive_reopening() {
+fn a_small_batch_keeps_its_envelopes_in_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hub.redb");
-    let a = msg("cosmo-1", &["op/cosmo-1/alerts"], Priority::Routine, 1);
-    let mut b = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Flash, 2);
-    b.envelope = vec![0xab; 5000];
+    let small = many("cosmo-2", SEGMENT_MIN_BATCH - 1, 1);
     {
         let s = RedbStore::open(&path, 0).unwrap();
-        s.commit_batch(&[a.clone(), b.clone()], &[], &[]).unwrap();
+        s.commit_batch(&small, &[], &[]).unwrap();
+        assert!(segment_files(dir.path()).is_empty());
+    }
+    let s = RedbStore::open(&path, 0).unwrap();
+    for m in &small {
+        assert_eq!(s.envelope(&m.meta.id).unwrap().unwrap(), m.envelope);
+    }
+}
+
+#[test]
+fn envelopes_of_a_large_batch_live_in_segment_files_and_survive_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hub.redb");
+    let mut batch = many("cosmo-1", SEGMENT_MIN_BATCH, 1);
+    batch.extend(many("cosmo-2", 2, 2));
+    batch[SEGMENT_MIN_BATCH].envelope = vec![0xab; 5000];
+    {
+        let s = RedbStore::open(&path, 0).unwrap();
+        s.commit_batch(&batch, &[], &[]).unwrap();
         // One segment per operation, private to the hub.
         assert_eq!(segment_files(dir.path()).len(), 2);
         for f in segment_files(dir.path()) {
@@ -360,58 +396,72 @@ fn envelopes_live_in_segment_files_and_survive_reopening() {
         }
     }
     let s = RedbStore::open(&path, 0).unwrap();
-    assert_eq!(s.envelope(&a.meta.id).unwrap().unwrap(), a.envelope);
-    assert_eq!(s.envelope(&b.meta.id).unwrap().unwrap(), b.envelope);
+    for m in &batch {
+        assert_eq!(s.envelope(&m.meta.id).unwrap().unwrap(), m.envelope);
+    }
     // After a restart new segments are started; the old ones stay readable.
-    let c = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 3);
-    s.commit_batch(std::slice::from_ref(&c), &[], &[]).unwrap();
+    let later = many("cosmo-2", SEGMENT_MIN_BATCH, 3);
+    s.commit_batch(&later, &[], &[]).unwrap();
     assert_eq!(segment_files(dir.path()).len(), 3);
-    assert_eq!(s.envelope(&c.meta.id).unwrap().unwrap(), c.envelope);
-    assert_eq!(s.envelope(&b.meta.id).unwrap().unwrap(), b.envelope);
+    for m in later.iter().chain(&batch) {
+        assert_eq!(s.envelope(&m.meta.id).unwrap().unwrap(), m.envelope);
+    }
 }
 
 #[test]
 fn a_duplicate_writes_no_envelope() {
     let dir = tempfile::tempdir().unwrap();
     let s = RedbStore::open(&dir.path().join("hub.redb"), 0).unwrap();
-    let a = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 1);
-    s.commit_batch(std::slice::from_ref(&a), &[], &[]).unwrap();
-    let size = |d: &std::path::Path| -> u64 {
-        segment_files(d)
-            .iter()
-            .map(|f| {
-                std::fs::metadata(d.join("envelopes").join(f))
-                    .unwrap()
-                    .len()
-            })
-            .sum()
-    };
-    let before = size(dir.path());
-    assert_eq!(before, 20 + a.envelope.len() as u64, "id, length, envelope");
-    s.commit_batch(&[a.clone(), a.clone()], &[], &[]).unwrap();
-    assert_eq!(size(dir.path()), before);
+    let first = many("cosmo-2", SEGMENT_MIN_BATCH, 1);
+    s.commit_batch(&first, &[], &[]).unwrap();
+    let before = segment_bytes(dir.path());
+    let per: u64 = 20 + first[0].envelope.len() as u64;
+    assert_eq!(
+        before,
+        per * SEGMENT_MIN_BATCH as u64,
+        "id, length, envelope"
+    );
+    // Replays of the whole first batch, and one new message twice, among new ones.
+    let mut second = first.clone();
+    let fresh = many("cosmo-2", SEGMENT_MIN_BATCH, 2);
+    second.extend(fresh.iter().cloned());
+    second.push(fresh[0].clone());
+    let out = s.commit_batch(&second, &[], &[]).unwrap();
+    let dups = out
+        .iter()
+        .filter(|o| **o == CommitOutcome::Duplicate)
+        .count();
+    assert_eq!(dups, SEGMENT_MIN_BATCH + 1);
+    assert_eq!(
+        segment_bytes(dir.path()),
+        before + per * SEGMENT_MIN_BATCH as u64
+    );
 }
 
 #[test]
 fn a_segment_nothing_refers_to_is_deleted_at_open() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hub.redb");
-    let a = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 1);
+    let batch = many("cosmo-2", SEGMENT_MIN_BATCH, 1);
     {
         let s = RedbStore::open(&path, 0).unwrap();
-        s.commit_batch(std::slice::from_ref(&a), &[], &[]).unwrap();
+        s.commit_batch(&batch, &[], &[]).unwrap();
     }
     let kept = segment_files(dir.path());
+    assert_eq!(kept.len(), 1);
     // What a crash between the append and the commit leaves: a segment no record names.
     let stray = dir.path().join("envelopes").join("00000000000000ff.seg");
     std::fs::write(&stray, b"half a batch").unwrap();
     let s = RedbStore::open(&path, 0).unwrap();
     assert!(!stray.exists());
     assert_eq!(segment_files(dir.path()), kept);
-    assert_eq!(s.envelope(&a.meta.id).unwrap().unwrap(), a.envelope);
+    assert_eq!(
+        s.envelope(&batch[0].meta.id).unwrap().unwrap(),
+        batch[0].envelope
+    );
     // New segments are numbered past the stray one: nothing can point into a reused name.
-    let b = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 2);
-    s.commit_batch(std::slice::from_ref(&b), &[], &[]).unwrap();
+    s.commit_batch(&many("cosmo-2", SEGMENT_MIN_BATCH, 2), &[], &[])
+        .unwrap();
     assert!(segment_files(dir.path()).contains(&"0000000000000100.seg".to_string()));
 }
 
@@ -419,27 +469,39 @@ fn a_segment_nothing_refers_to_is_deleted_at_open() {
 fn purging_an_operation_deletes_its_segments_once_empty() {
     let dir = tempfile::tempdir().unwrap();
     let s = RedbStore::open(&dir.path().join("hub.redb"), 0).unwrap();
-    let old = msg("cosmo-1", &["op/cosmo-1/alerts"], Priority::Routine, 100);
-    let new = msg("cosmo-1", &["op/cosmo-1/alerts"], Priority::Routine, 500);
-    let other = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 100);
-    s.commit_batch(&[old.clone(), new.clone(), other.clone()], &[], &[])
-        .unwrap();
+    let old = many("cosmo-1", SEGMENT_MIN_BATCH, 100);
+    let new = many("cosmo-1", 1, 500);
+    let other = many("cosmo-2", 1, 100);
+    let batch: Vec<NewMessage> = old.iter().chain(&new).chain(&other).cloned().collect();
+    s.commit_batch(&batch, &[], &[]).unwrap();
     assert_eq!(segment_files(dir.path()).len(), 2);
     let op: OperationName = "cosmo-1".parse().unwrap();
-    // One of the two purged: the segment stays for the other.
-    assert_eq!(s.purge_operation(&op, 200).unwrap(), 1);
+    // The old ones purged: the segment stays for the new one.
+    assert_eq!(
+        s.purge_operation(&op, 200).unwrap(),
+        SEGMENT_MIN_BATCH as u64
+    );
     assert_eq!(segment_files(dir.path()).len(), 2);
-    assert_eq!(s.envelope(&new.meta.id).unwrap().unwrap(), new.envelope);
-    // Both purged: the operation's segment is deleted, the other operation's kept.
+    assert!(s.envelope(&old[0].meta.id).unwrap().is_none());
+    assert_eq!(
+        s.envelope(&new[0].meta.id).unwrap().unwrap(),
+        new[0].envelope
+    );
+    // All purged: the operation's segment is deleted, the other operation's kept.
     assert_eq!(s.purge_operation(&op, 1000).unwrap(), 1);
     assert_eq!(segment_files(dir.path()).len(), 1);
-    assert!(s.envelope(&new.meta.id).unwrap().is_none());
-    assert_eq!(s.envelope(&other.meta.id).unwrap().unwrap(), other.envelope);
-    // A later message of the purged operation goes to a new segment.
-    let late = msg("cosmo-1", &["op/cosmo-1/alerts"], Priority::Routine, 2000);
-    s.commit_batch(std::slice::from_ref(&late), &[], &[])
-        .unwrap();
-    assert_eq!(s.envelope(&late.meta.id).unwrap().unwrap(), late.envelope);
+    assert!(s.envelope(&new[0].meta.id).unwrap().is_none());
+    assert_eq!(
+        s.envelope(&other[0].meta.id).unwrap().unwrap(),
+        other[0].envelope
+    );
+    // Later messages of the purged operation go to a new segment.
+    let late = many("cosmo-1", SEGMENT_MIN_BATCH, 2000);
+    s.commit_batch(&late, &[], &[]).unwrap();
+    assert_eq!(
+        s.envelope(&late[0].meta.id).unwrap().unwrap(),
+        late[0].envelope
+    );
     assert_eq!(segment_files(dir.path()).len(), 2);
 }
 
@@ -447,26 +509,26 @@ fn purging_an_operation_deletes_its_segments_once_empty() {
 fn an_edited_segment_is_reported_not_served() {
     let dir = tempfile::tempdir().unwrap();
     let s = RedbStore::open(&dir.path().join("hub.redb"), 0).unwrap();
-    let a = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 1);
-    let b = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 2);
-    s.commit_batch(&[a.clone(), b.clone()], &[], &[]).unwrap();
+    let batch = many("cosmo-2", SEGMENT_MIN_BATCH, 1);
+    s.commit_batch(&batch, &[], &[]).unwrap();
+    let (first, last) = (&batch[0], &batch[SEGMENT_MIN_BATCH - 1]);
     let file = dir
         .path()
         .join("envelopes")
         .join(&segment_files(dir.path())[0]);
     let mut bytes = std::fs::read(&file).unwrap();
-    // Another id in a's record.
+    // Another id in the first record.
     bytes[0] ^= 1;
     std::fs::write(&file, &bytes).unwrap();
-    let err = s.envelope(&a.meta.id).unwrap_err();
+    let err = s.envelope(&first.meta.id).unwrap_err();
     assert!(
         matches!(&err, StoreError::Corrupt { table: "envelopes", detail } if detail.contains("another message's record")),
         "{err}"
     );
-    assert_eq!(s.envelope(&b.meta.id).unwrap().unwrap(), b.envelope);
-    // Cut short: b's record is missing its end.
+    assert_eq!(s.envelope(&last.meta.id).unwrap().unwrap(), last.envelope);
+    // Cut short: the last record is missing its end.
     std::fs::write(&file, &bytes[..bytes.len() - 1]).unwrap();
-    let err = s.envelope(&b.meta.id).unwrap_err();
+    let err = s.envelope(&last.meta.id).unwrap_err();
     assert!(err.to_string().contains("ends before the record"), "{err}");
 }
 
@@ -484,11 +546,12 @@ fn the_quota_counts_envelope_segments() {
         .unwrap();
         std::fs::metadata(&path).unwrap().len()
     };
-    // Room for the database file, not for it and 1 MiB of envelopes.
+    // Room for the database file, not for it and 1 MiB of envelopes in a segment.
     let s = RedbStore::open(&path, db_only + 512 * 1024).unwrap();
-    let mut big = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 2);
-    big.envelope = vec![1; 1024 * 1024];
-    s.commit_batch(&[big], &[], &[]).unwrap();
+    let mut batch = many("cosmo-2", SEGMENT_MIN_BATCH, 2);
+    batch[0].envelope = vec![1; 1024 * 1024];
+    s.commit_batch(&batch, &[], &[]).unwrap();
+    assert!(segment_bytes(dir.path()) > 1024 * 1024);
     let err = s.commit_batch(
         &[msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 3)],
         &[],
