@@ -104,24 +104,6 @@ impl LaneSignals {
     }
 }
 
-/// Stored entries after each channel's acknowledged cursor (blocking pool).
-async fn backlog_of(state: &Arc<HubState>, lane: Lane, cursors: Vec<(ChannelName, u64)>) -> u64 {
-    let state = state.clone();
-    tokio::task::spawn_blocking(move || {
-        cursors
-            .iter()
-            .map(|(c, acked)| {
-                state
-                    .store
-                    .log_head(c, lane)
-                    .map_or(0, |h| h.saturating_sub(*acked))
-            })
-            .sum()
-    })
-    .await
-    .unwrap_or(0)
-}
-
 /// Why a lane ended.
 #[derive(Debug)]
 pub enum LaneEnd {
@@ -270,28 +252,51 @@ async fn has_backlog(
     .map_err(|e| e.to_string())?
 }
 
-/// Read the next batch of entries of a channel and their envelopes (blocking pool).
-async fn next_batch(
+/// What one round of reads found.
+struct Round {
+    /// Per channel, in the lane's channel order: the entries read and their envelopes
+    /// (`None` when purged).
+    batches: Vec<Vec<(LogEntry, Option<Vec<u8>>)>>,
+    /// Stored entries after each channel's acknowledged cursor, summed.
+    backlog: u64,
+}
+
+/// One round over a lane's channels on the blocking pool, in one hand-off: for each
+/// channel (channel, sent up to, acknowledged up to), up to `take` entries after what
+/// was sent, with their envelopes, and the backlog. One hand-off rather than one per
+/// channel: every thread wake-up on the way to a node adds to the delivery tail.
+async fn read_round(
     state: &Arc<HubState>,
-    channel: &ChannelName,
     lane: Lane,
-    after: u64,
-    limit: usize,
-) -> Result<Vec<(LogEntry, Option<Vec<u8>>)>, String> {
+    chans: Vec<(ChannelName, u64, u64)>,
+    take: usize,
+) -> Result<Round, String> {
     let state = state.clone();
-    let channel = channel.clone();
     tokio::task::spawn_blocking(move || {
-        let entries = state
-            .store
-            .read_log(&channel, lane, after, limit)
-            .map_err(|e| e.to_string())?;
-        entries
-            .into_iter()
-            .map(|e| {
-                let env = state.store.envelope(&e.id).map_err(|e| e.to_string())?;
-                Ok((e, env))
-            })
-            .collect::<Result<Vec<_>, String>>()
+        let mut round = Round {
+            batches: Vec::with_capacity(chans.len()),
+            backlog: 0,
+        };
+        for (channel, sent_upto, acked) in &chans {
+            let entries = state
+                .store
+                .read_log(channel, lane, *sent_upto, take)
+                .map_err(|e| e.to_string())?;
+            let head = state
+                .store
+                .log_head(channel, lane)
+                .map_err(|e| e.to_string())?;
+            round.backlog += head.saturating_sub(*acked);
+            let batch = entries
+                .into_iter()
+                .map(|e| {
+                    let env = state.store.envelope(&e.id).map_err(|e| e.to_string())?;
+                    Ok((e, env))
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            round.batches.push(batch);
+        }
+        Ok(round)
     })
     .await
     .map_err(|e| e.to_string())?
@@ -316,23 +321,30 @@ async fn run_lane(
     let window = state.config.limits.delivery_window;
     let stall_timeout = state.config.limits.stall_timeout();
     let node = peer.node_id().clone();
-    // Cursors from the store.
-    let mut chans: Vec<ChannelCursor> = Vec::with_capacity(channels.len());
-    for c in channels {
-        let st = state.clone();
-        let (n, ch) = (node.clone(), c.clone());
-        let cur = match tokio::task::spawn_blocking(move || st.store.cursor(&n, &ch, lane)).await {
-            Ok(Ok(v)) => v,
-            Ok(Err(e)) => return LaneEnd::Store(e.to_string()),
-            Err(e) => return LaneEnd::Store(e.to_string()),
-        };
-        chans.push(ChannelCursor {
-            channel: c,
-            sent_upto: cur,
-            outstanding: BTreeSet::new(),
-            flushed: cur,
-        });
-    }
+    // Cursors from the store, in one hand-off.
+    let loaded = {
+        let (st, n) = (state.clone(), node.clone());
+        tokio::task::spawn_blocking(move || {
+            channels
+                .into_iter()
+                .map(|c| st.store.cursor(&n, &c, lane).map(|cur| (c, cur)))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+    };
+    let mut chans: Vec<ChannelCursor> = match loaded {
+        Ok(Ok(v)) => v
+            .into_iter()
+            .map(|(channel, cur)| ChannelCursor {
+                channel,
+                sent_upto: cur,
+                outstanding: BTreeSet::new(),
+                flushed: cur,
+            })
+            .collect(),
+        Ok(Err(e)) => return LaneEnd::Store(e.to_string()),
+        Err(e) => return LaneEnd::Store(e.to_string()),
+    };
     let index: HashMap<ChannelName, usize> = chans
         .iter()
         .enumerate()
@@ -381,24 +393,32 @@ async fn run_lane(
         woken.as_mut().enable();
         if need_fill {
             need_fill = false;
-            // Fill the window, round-robin over channels.
-            let mut sent_any = true;
-            while inflight < window && sent_any {
-                sent_any = false;
-                for (ci, ch) in chans.iter_mut().enumerate() {
-                    if inflight >= window {
-                        break;
-                    }
-                    let take = READ_BATCH.min(window - inflight);
-                    let batch =
-                        match next_batch(&state, &ch.channel, lane, ch.sent_upto, take).await {
-                            Ok(b) => b,
-                            Err(e) => break 'outer LaneEnd::Store(e),
-                        };
-                    let now = now_ms();
+            // Fill the window, round-robin over channels, a round of reads at a time,
+            // while some channel may have more.
+            let mut more = true;
+            while inflight < window && more {
+                // Each channel's share of what the window still admits (at least one).
+                let take = READ_BATCH.min(((window - inflight) / chans.len().max(1)).max(1));
+                let wanted = chans
+                    .iter()
+                    .map(|c| (c.channel.clone(), c.sent_upto, c.cursor()))
+                    .collect();
+                let round = match read_round(&state, lane, wanted, take).await {
+                    Ok(r) => r,
+                    Err(e) => break 'outer LaneEnd::Store(e),
+                };
+                backlog.set(lane, round.backlog);
+                more = false;
+                let now = now_ms();
+                for ((ci, ch), batch) in chans.iter_mut().enumerate().zip(round.batches) {
+                    more |= batch.len() >= take;
                     for (entry, env) in batch {
+                        if inflight >= window {
+                            // Read past a full window: left for the next fill.
+                            more = true;
+                            break;
+                        }
                         ch.sent_upto = entry.seq;
-                        sent_any = true;
                         let Some(envelope) = env.filter(|_| entry.expires_at > now) else {
                             // Expired or purged: skipped, counts as acknowledged.
                             dirty = true;
@@ -438,11 +458,6 @@ async fn run_lane(
             if lane == Lane::Flash && inflight == 0 {
                 flash_done.send_replace(true);
             }
-            let cursors = chans
-                .iter()
-                .map(|c| (c.channel.clone(), c.cursor()))
-                .collect();
-            backlog.set(lane, backlog_of(&state, lane, cursors).await);
         }
         if dirty && flush_at.is_none() {
             flush_at = Some(Instant::now() + CURSOR_FLUSH);
