@@ -34,6 +34,8 @@ const FLASH_HEAD_START: Duration = Duration::from_secs(1);
 
 struct ChannelCursor {
     channel: ChannelName,
+    /// The log's last position when last read.
+    head: u64,
     /// Highest seq sent or skipped.
     sent_upto: u64,
     /// Sent and not yet acknowledged.
@@ -49,20 +51,21 @@ impl ChannelCursor {
     }
 }
 
+/// Stored and not yet acknowledged on a lane's channels, as far as the lane has read.
+fn unacknowledged(chans: &[ChannelCursor]) -> u64 {
+    chans
+        .iter()
+        .map(|c| c.head.max(c.sent_upto).saturating_sub(c.cursor()))
+        .sum()
+}
+
 /// A connected node's backlog (stored, not yet acknowledged) per lane, exported as
-/// `cordon_backlog{node}`, the sum over its lanes; 0 once its session ends.
+/// `cordon_backlog{node}`, the sum over its lanes. Once its session ends the gauge keeps
+/// its last value until [`crate::backlog`] recomputes it for the node offline.
 #[derive(Debug)]
 struct Backlog {
     lanes: [AtomicU64; 3],
     gauge: Gauge,
-}
-
-/// A session's lanes are gone: nothing is pending on this connection any more. (Set to
-/// 0 rather than removed: a reconnected session of the same node shares the series.)
-impl Drop for Backlog {
-    fn drop(&mut self) {
-        self.gauge.set(0);
-    }
 }
 
 impl Backlog {
@@ -252,41 +255,32 @@ async fn has_backlog(
     .map_err(|e| e.to_string())?
 }
 
-/// What one round of reads found.
-struct Round {
-    /// Per channel, in the lane's channel order: the entries read and their envelopes
-    /// (`None` when purged).
-    batches: Vec<Vec<(LogEntry, Option<Vec<u8>>)>>,
-    /// Stored entries after each channel's acknowledged cursor, summed.
-    backlog: u64,
-}
+/// What one round of reads found, per channel in the lane's channel order: the log's
+/// last position, and the entries read with their envelopes (`None` when purged).
+type Round = Vec<(u64, Vec<(LogEntry, Option<Vec<u8>>)>)>;
 
 /// One round over a lane's channels on the blocking pool, in one hand-off: for each
-/// channel (channel, sent up to, acknowledged up to), up to `take` entries after what
-/// was sent, with their envelopes, and the backlog. One hand-off rather than one per
-/// channel: every thread wake-up on the way to a node adds to the delivery tail.
+/// channel (channel, sent up to), its head and up to `take` entries after what was sent,
+/// with their envelopes. One hand-off rather than one per channel: every thread wake-up
+/// on the way to a node adds to the delivery tail.
 async fn read_round(
     state: &Arc<HubState>,
     lane: Lane,
-    chans: Vec<(ChannelName, u64, u64)>,
+    chans: Vec<(ChannelName, u64)>,
     take: usize,
 ) -> Result<Round, String> {
     let state = state.clone();
     tokio::task::spawn_blocking(move || {
-        let mut round = Round {
-            batches: Vec::with_capacity(chans.len()),
-            backlog: 0,
-        };
-        for (channel, sent_upto, acked) in &chans {
-            let entries = state
-                .store
-                .read_log(channel, lane, *sent_upto, take)
-                .map_err(|e| e.to_string())?;
+        let mut round = Round::with_capacity(chans.len());
+        for (channel, sent_upto) in &chans {
             let head = state
                 .store
                 .log_head(channel, lane)
                 .map_err(|e| e.to_string())?;
-            round.backlog += head.saturating_sub(*acked);
+            let entries = state
+                .store
+                .read_log(channel, lane, *sent_upto, take)
+                .map_err(|e| e.to_string())?;
             let batch = entries
                 .into_iter()
                 .map(|e| {
@@ -294,7 +288,7 @@ async fn read_round(
                     Ok((e, env))
                 })
                 .collect::<Result<Vec<_>, String>>()?;
-            round.batches.push(batch);
+            round.push((head, batch));
         }
         Ok(round)
     })
@@ -337,6 +331,7 @@ async fn run_lane(
             .into_iter()
             .map(|(channel, cur)| ChannelCursor {
                 channel,
+                head: cur,
                 sent_upto: cur,
                 outstanding: BTreeSet::new(),
                 flushed: cur,
@@ -401,16 +396,16 @@ async fn run_lane(
                 let take = READ_BATCH.min(((window - inflight) / chans.len().max(1)).max(1));
                 let wanted = chans
                     .iter()
-                    .map(|c| (c.channel.clone(), c.sent_upto, c.cursor()))
+                    .map(|c| (c.channel.clone(), c.sent_upto))
                     .collect();
                 let round = match read_round(&state, lane, wanted, take).await {
                     Ok(r) => r,
                     Err(e) => break 'outer LaneEnd::Store(e),
                 };
-                backlog.set(lane, round.backlog);
                 more = false;
                 let now = now_ms();
-                for ((ci, ch), batch) in chans.iter_mut().enumerate().zip(round.batches) {
+                for ((ci, ch), (head, batch)) in chans.iter_mut().enumerate().zip(round) {
+                    ch.head = head;
                     more |= batch.len() >= take;
                     for (entry, env) in batch {
                         if inflight >= window {
@@ -458,6 +453,7 @@ async fn run_lane(
             if lane == Lane::Flash && inflight == 0 {
                 flash_done.send_replace(true);
             }
+            backlog.set(lane, unacknowledged(&chans));
         }
         if dirty && flush_at.is_none() {
             flush_at = Some(Instant::now() + CURSOR_FLUSH);
@@ -489,6 +485,7 @@ async fn run_lane(
                             Err(_) => None,
                         };
                     }
+                    backlog.set(lane, unacknowledged(&chans));
                     if window_limited {
                         need_fill = true;
                     } else if lane == Lane::Flash && inflight == 0 {

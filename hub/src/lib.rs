@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod audit_sink;
+pub mod backlog;
 pub mod ca_dir;
 pub mod check_pool;
 pub mod cli;

@@ -54,7 +54,8 @@ pub struct Metrics {
     pub publishes: Family<OutcomeLabel, Counter>,
     /// Deliveries sent.
     pub deliveries: Counter,
-    /// Unacknowledged backlog per connected node.
+    /// Unacknowledged backlog per node (kept by a connected node's lanes, recomputed for
+    /// the others by [`crate::backlog`]).
     pub backlog: Family<NodeLabel, Gauge>,
     /// Durable commit latency, seconds.
     pub commit_seconds: Histogram,

@@ -22,7 +22,7 @@ use crate::reload::{self, load_trust, ReloadReport};
 use crate::state::HubState;
 use crate::store::{CommitConfig, CommitObserver, GroupCommitter, RedbStore, Store};
 use crate::tls::{server_config, NodeCertVerifier};
-use crate::{audit_sink, listener, retention};
+use crate::{audit_sink, backlog, listener, retention};
 
 /// The hub could not start. Each variant says what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -194,6 +194,7 @@ impl RunningHub {
         )));
         background.push(tokio::spawn(reload::watch(state.clone())));
         background.push(tokio::spawn(retention::run(state.clone())));
+        background.push(tokio::spawn(backlog::run(state.clone())));
         info!(%addr, "hub listening");
         Ok(Self {
             addr,
