@@ -14,9 +14,9 @@ use cordon_common::msg::{MessageKind, Priority};
 use cordon_hub::store::{MessageMeta, NewMessage, RedbStore, Store};
 
 fn arg(n: usize, default: usize) -> Result<usize> {
-    std::env::args()
-        .nth(n)
-        .map_or(Ok(default), |a| a.parse().context("arguments: BATCH MESSAGES"))
+    std::env::args().nth(n).map_or(Ok(default), |a| {
+        a.parse().context("arguments: BATCH MESSAGES")
+    })
 }
 
 fn main() -> Result<()> {
