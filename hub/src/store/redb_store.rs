@@ -7,10 +7,9 @@
 //!
 //! | table | key | value |
 //! |---|---|---|
-//! | `envelopes` | id (16 bytes) | envelope bytes, for a message committed in a small batch |
-//! | `envelope_at` | id | (segment, offset, length) of the envelope, for the others |
+//! | `messages` | id (16 bytes) | (MessagePack [`MessageMeta`], segment, offset, length): where the envelope is; segment 0: in `envelopes` |
+//! | `envelopes` | id | envelope bytes, for a message committed in a small batch |
 //! | `segments` | segment | (operation, live envelopes) |
-//! | `meta` | id | MessagePack [`MessageMeta`] |
 //! | `seen` | id | created-at ms (kept after purge: a replay stays a duplicate) |
 //! | `log` | (channel, lane, seq) | (id, expires-at ms) |
 //! | `heads` | (channel, lane) | last seq |
@@ -42,9 +41,11 @@ type Positions = Vec<(String, u8, u64)>;
 pub(super) const SEGMENT_MIN_BATCH: usize = 16;
 
 const ENVELOPES: TableDefinition<Id, &[u8]> = TableDefinition::new("envelopes");
-const ENVELOPE_AT: TableDefinition<Id, (u64, u64, u32)> = TableDefinition::new("envelope_at");
 const SEGMENTS: TableDefinition<u64, (&str, u64)> = TableDefinition::new("segments");
-const META: TableDefinition<Id, &[u8]> = TableDefinition::new("meta");
+/// A message's metadata and where its envelope is, in one record (one insert a message).
+const MESSAGES: TableDefinition<Id, (&[u8], u64, u64, u32)> = TableDefinition::new("messages");
+/// The segment number of an envelope kept in `envelopes`.
+const INLINE: u64 = 0;
 const SEEN: TableDefinition<Id, u64> = TableDefinition::new("seen");
 const LOG: TableDefinition<(&str, u8, u64), (Id, u64)> = TableDefinition::new("log");
 const HEADS: TableDefinition<(&str, u8), u64> = TableDefinition::new("heads");
@@ -89,9 +90,8 @@ impl RedbStore {
         let txn = db.begin_write().map_err(dberr)?;
         {
             txn.open_table(ENVELOPES).map_err(dberr)?;
-            txn.open_table(ENVELOPE_AT).map_err(dberr)?;
             txn.open_table(SEGMENTS).map_err(dberr)?;
-            txn.open_table(META).map_err(dberr)?;
+            txn.open_table(MESSAGES).map_err(dberr)?;
             txn.open_table(SEEN).map_err(dberr)?;
             txn.open_table(LOG).map_err(dberr)?;
             txn.open_table(HEADS).map_err(dberr)?;
@@ -146,9 +146,8 @@ impl RedbStore {
         let mut outcomes = Vec::with_capacity(messages.len());
         let syncing = {
             let mut envelopes = txn.open_table(ENVELOPES).map_err(dberr)?;
-            let mut envelope_at = txn.open_table(ENVELOPE_AT).map_err(dberr)?;
             let mut live_table = txn.open_table(SEGMENTS).map_err(dberr)?;
-            let mut meta = txn.open_table(META).map_err(dberr)?;
+            let mut records = txn.open_table(MESSAGES).map_err(dberr)?;
             let mut seen = txn.open_table(SEEN).map_err(dberr)?;
             let mut log = txn.open_table(LOG).map_err(dberr)?;
             let mut heads = txn.open_table(HEADS).map_err(dberr)?;
@@ -193,17 +192,16 @@ impl RedbStore {
                     outcomes.push(CommitOutcome::Duplicate);
                     continue;
                 }
-                if to_segments {
+                let at = if to_segments {
                     let Some(at) = locations.next() else {
                         return Err(segerr("fewer locations than envelopes"));
                     };
-                    envelope_at
-                        .insert(id, (at.segment, at.offset, at.len))
-                        .map_err(dberr)?;
                     *live.entry(at.segment).or_default() += 1;
+                    (at.segment, at.offset, at.len)
                 } else {
                     envelopes.insert(id, m.envelope.as_slice()).map_err(dberr)?;
-                }
+                    (INLINE, 0, 0)
+                };
                 let lane = Lane::from(m.meta.priority);
                 let mut entries = Vec::with_capacity(m.deliver_on.len());
                 for channel in &m.deliver_on {
@@ -225,7 +223,9 @@ impl RedbStore {
                     .iter()
                     .map(|(c, l, s)| (c.as_str(), l.as_u8(), *s))
                     .collect();
-                meta.insert(id, encode("meta", &m.meta)?.as_slice())
+                let meta = encode("messages", &m.meta)?;
+                records
+                    .insert(id, (meta.as_slice(), at.0, at.1, at.2))
                     .map_err(dberr)?;
                 seen.insert(id, m.meta.created_at).map_err(dberr)?;
                 by_op
@@ -302,27 +302,30 @@ impl Store for RedbStore {
 
     fn meta(&self, id: &MessageId) -> Result<Option<MessageMeta>, StoreError> {
         let txn = self.db.begin_read().map_err(dberr)?;
-        let t = txn.open_table(META).map_err(dberr)?;
+        let t = txn.open_table(MESSAGES).map_err(dberr)?;
         let Some(g) = t.get(*id.as_bytes()).map_err(dberr)? else {
             return Ok(None);
         };
-        rmp_serde::from_slice(g.value())
+        rmp_serde::from_slice(g.value().0)
             .map(Some)
-            .map_err(|e| corrupt("meta", e))
+            .map_err(|e| corrupt("messages", e))
     }
 
     fn envelope(&self, id: &MessageId) -> Result<Option<Vec<u8>>, StoreError> {
         let at = {
             let txn = self.db.begin_read().map_err(dberr)?;
-            let t = txn.open_table(ENVELOPE_AT).map_err(dberr)?;
+            let t = txn.open_table(MESSAGES).map_err(dberr)?;
             let Some(g) = t.get(*id.as_bytes()).map_err(dberr)? else {
+                return Ok(None);
+            };
+            let (_, segment, offset, len) = g.value();
+            if segment == INLINE {
                 let inline = txn.open_table(ENVELOPES).map_err(dberr)?;
                 return Ok(inline
                     .get(*id.as_bytes())
                     .map_err(dberr)?
                     .map(|g| g.value().to_vec()));
-            };
-            let (segment, offset, len) = g.value();
+            }
             Location {
                 segment,
                 offset,
@@ -413,10 +416,9 @@ impl Store for RedbStore {
         {
             let mut by_op = txn.open_table(BY_OPERATION).map_err(dberr)?;
             let mut envelopes = txn.open_table(ENVELOPES).map_err(dberr)?;
-            let mut envelope_at = txn.open_table(ENVELOPE_AT).map_err(dberr)?;
             let mut live_table = txn.open_table(SEGMENTS).map_err(dberr)?;
             let mut dead: HashMap<u64, u64> = HashMap::new();
-            let mut meta = txn.open_table(META).map_err(dberr)?;
+            let mut records = txn.open_table(MESSAGES).map_err(dberr)?;
             let mut log = txn.open_table(LOG).map_err(dberr)?;
             let mut doomed: Vec<(u64, Id, Positions)> = Vec::new();
             for item in by_op
@@ -433,11 +435,13 @@ impl Store for RedbStore {
                 for (channel, lane, seq) in &positions {
                     log.remove((channel.as_str(), *lane, *seq)).map_err(dberr)?;
                 }
-                if let Some(g) = envelope_at.remove(id).map_err(dberr)? {
-                    *dead.entry(g.value().0).or_default() += 1;
+                match records.remove(id).map_err(dberr)?.map(|g| g.value().1) {
+                    Some(INLINE) => {
+                        envelopes.remove(id).map_err(dberr)?;
+                    }
+                    Some(segment) => *dead.entry(segment).or_default() += 1,
+                    None => {}
                 }
-                envelopes.remove(id).map_err(dberr)?;
-                meta.remove(id).map_err(dberr)?;
                 by_op.remove((op, created, id)).map_err(dberr)?;
                 purged += 1;
             }
