@@ -25,7 +25,7 @@ use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 
-use crate::service::{serde_error_field, SendRequest, Service, ServiceError};
+use crate::service::{decode_json, SendRequest, Service, ServiceError};
 use crate::store::InboxFilter;
 
 /// The token file could not be read or made.
@@ -271,13 +271,9 @@ pub async fn handle(ctx: &ApiContext, req: Request<Incoming>) -> Resp {
                 Ok(v) => v,
                 Err(e) => return invalid("request", format!("not JSON: {e}")),
             };
-            let request: SendRequest = match serde_json::from_value(value) {
+            let request: SendRequest = match decode_json("", value) {
                 Ok(r) => r,
-                Err(e) => {
-                    let m = e.to_string();
-                    let field = serde_error_field(&m).unwrap_or("request").to_owned();
-                    return invalid(&field, m);
-                }
+                Err(e) => return service_error(e),
             };
             reply(StatusCode::ACCEPTED, s.send(request).await)
         }

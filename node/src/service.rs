@@ -125,7 +125,7 @@ pub struct Prepared {
 pub const MAX_LIFETIME_MS: u64 = 400 * 24 * 3_600_000;
 
 /// The field a serde error names (`missing field `x``, `unknown field `x``), if any.
-pub fn serde_error_field(message: &str) -> Option<&str> {
+fn serde_error_field(message: &str) -> Option<&str> {
     for prefix in ["missing field `", "unknown field `", "duplicate field `"] {
         if let Some(rest) = message.split(prefix).nth(1) {
             return rest.split('`').next();
@@ -134,44 +134,38 @@ pub fn serde_error_field(message: &str) -> Option<&str> {
     None
 }
 
-/// The path (`report[0]`, `grading.source`) of the first string equal to `needle`.
-fn find_string(v: &serde_json::Value, needle: &str) -> Option<String> {
-    match v {
-        serde_json::Value::String(s) if s == needle => Some(String::new()),
-        serde_json::Value::Array(a) => a.iter().enumerate().find_map(|(i, x)| {
-            find_string(x, needle).map(|rest| format!("[{i}]{}", dotted(&rest)))
-        }),
-        serde_json::Value::Object(o) => o
-            .iter()
-            .find_map(|(k, x)| find_string(x, needle).map(|rest| format!(".{k}{}", dotted(&rest)))),
-        _ => None,
-    }
-}
-
-fn dotted(rest: &str) -> String {
-    if rest.is_empty() || rest.starts_with('[') || rest.starts_with('.') {
-        rest.to_owned()
-    } else {
-        format!(".{rest}")
-    }
-}
-
-fn body_error(e: &serde_json::Error, body: &serde_json::Value) -> ServiceError {
-    let msg = e.to_string();
-    let field = if let Some(f) = serde_error_field(&msg) {
-        format!("body.{f}")
-    } else if let Some(bad) = msg
-        .strip_prefix("unknown variant `")
-        .and_then(|r| r.split('`').next())
-    {
-        match find_string(body, bad) {
-            Some(path) => format!("body{path}"),
-            None => "body".to_owned(),
+/// Decode `value` as a `T`; an error names the field it is about, as a path under
+/// `prefix` (`body.containers[1]`, `tlp`): where a value has the wrong type or an unknown
+/// variant, the path to it; where a field is missing, unknown or repeated, the path to
+/// that field.
+pub fn decode_json<T: serde::de::DeserializeOwned>(
+    prefix: &str,
+    value: serde_json::Value,
+) -> Result<T, ServiceError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let msg = e.inner().to_string();
+        let mut path = e.path().to_string();
+        if path == "." {
+            path.clear();
         }
-    } else {
-        "body".to_owned()
-    };
-    ServiceError::invalid(field, msg)
+        if let Some(f) = serde_error_field(&msg) {
+            if !path.ends_with(f) {
+                path = if path.is_empty() {
+                    f.to_owned()
+                } else {
+                    format!("{path}.{f}")
+                };
+            }
+        }
+        let field = match (prefix.is_empty(), path.is_empty()) {
+            (_, true) if prefix.is_empty() => "request".to_owned(),
+            (_, true) => prefix.to_owned(),
+            (true, false) => path,
+            (false, false) if path.starts_with('[') => format!("{prefix}{path}"),
+            (false, false) => format!("{prefix}.{path}"),
+        };
+        ServiceError::invalid(field, msg)
+    })
 }
 
 /// Decode and validate a body of `kind` from JSON; errors name the field (`body.…`) and
@@ -188,7 +182,7 @@ pub fn decode_body(
         ));
     }
     fn de<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, ServiceError> {
-        serde_json::from_value(v.clone()).map_err(|e| body_error(&e, &v))
+        decode_json("body", v)
     }
     let message = match kind {
         MessageKind::Alert => Message::Alert(de::<Alert>(body)?),

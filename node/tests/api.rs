@@ -131,6 +131,35 @@ async fn api_token_field_errors_and_durable_drafts() {
             .unwrap_err(),
     );
     assert_eq!((status, field.as_deref()), (400, Some("priorty")));
+    // A value of the wrong type names its own field, at any depth.
+    for (path, value, named) in [
+        (&["expires_in_hours"][..], json!("soon"), "expires_in_hours"),
+        (
+            &["body", "grading", "information"][..],
+            json!("two"),
+            "body.grading.information",
+        ),
+        (
+            &["body", "containers"][..],
+            json!([42]),
+            "body.containers[0]",
+        ),
+        (&["body", "title"][..], json!(["a", "list"]), "body.title"),
+    ] {
+        let mut bad = alert(json!(["CSQU3054383"]));
+        let mut at = &mut bad;
+        for key in &path[..path.len() - 1] {
+            at = &mut at[*key];
+        }
+        at[path[path.len() - 1]] = value;
+        let (status, code, field) = api_error(
+            api.post::<_, Value>("/v1/messages", &bad)
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!((status, code.as_str()), (400, "invalid"));
+        assert_eq!(field.as_deref(), Some(named));
+    }
     let (status, _, field) = api_error(
         api.get::<Value>("/v1/inbox?kind=warning")
             .await
