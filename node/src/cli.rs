@@ -197,7 +197,8 @@ pub struct HeaderArgs {
     /// Set the header's in_reply_to.
     #[arg(long, value_name = "ID")]
     pub in_reply_to: Option<String>,
-    /// The whole body from a JSON or TOML file (flags override its fields).
+    /// The message from a JSON or TOML file: its body's fields, or a whole message as the
+    /// API takes it (`to`, `priority`, … beside `body`). Flags override the file.
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
     /// Wait up to this many seconds for the hub's verdict; exit 4 if refused.
@@ -525,10 +526,31 @@ pub fn send_request(kind: &SendKind) -> Result<(SendRequest, &HeaderArgs), Failu
         SendKind::Tasking { header, .. } => ("tasking", header),
         SendKind::Notice { header, .. } => ("notice", header),
     };
-    let mut m = match &header.file {
+    let file = match &header.file {
         Some(p) => read_body_file(p)?,
         None => Map::new(),
     };
+    // A file with `body` is a whole message; without, it is the body alone.
+    let (mut request, mut m) = match file.get("body") {
+        Some(Value::Object(body)) => {
+            let body = body.clone();
+            let mut request = file;
+            request.remove("body");
+            (request, body)
+        }
+        Some(_) => return Err(file_error(header, "body", "must be an object (table)")),
+        None => (Map::new(), file),
+    };
+    match request.insert("kind".into(), Value::from(name)) {
+        Some(Value::String(k)) if k != name => {
+            return Err(file_error(
+                header,
+                "kind",
+                &format!("is {k:?}, but this command sends {name:?}"),
+            ))
+        }
+        _ => {}
+    }
     match kind {
         SendKind::Alert {
             title,
@@ -664,21 +686,41 @@ pub fn send_request(kind: &SendKind) -> Result<(SendRequest, &HeaderArgs), Failu
             put(&mut m, "phase", s(phase));
         }
     }
-    Ok((
-        SendRequest {
-            kind: name.to_owned(),
-            to: header.to.clone(),
-            operation: header.operation.clone(),
-            priority: header.priority.clone(),
-            tlp: header.tlp.clone(),
-            expires_at: header.expires_at.clone(),
-            expires_in_hours: header.expires_in_hours,
-            in_reply_to: header.in_reply_to.clone(),
-            reply_to: header.reply_to.clone(),
-            body: Value::Object(m),
-        },
-        header,
-    ))
+    request.insert("body".into(), Value::Object(m));
+    let mut req: SendRequest = service::decode_json("", Value::Object(request))
+        .map_err(|e| file_error(header, "", &e.to_string()))?;
+    if !header.to.is_empty() {
+        req.to.clone_from(&header.to);
+    }
+    let flag = |f: &Option<String>, from_file: &mut Option<String>| {
+        if f.is_some() {
+            from_file.clone_from(f);
+        }
+    };
+    flag(&header.operation, &mut req.operation);
+    flag(&header.priority, &mut req.priority);
+    flag(&header.tlp, &mut req.tlp);
+    flag(&header.expires_at, &mut req.expires_at);
+    flag(&header.in_reply_to, &mut req.in_reply_to);
+    flag(&header.reply_to, &mut req.reply_to);
+    if header.expires_in_hours.is_some() {
+        req.expires_in_hours = header.expires_in_hours;
+    }
+    Ok((req, header))
+}
+
+/// A `--file` whose content is not a message: says which file and which field.
+fn file_error(header: &HeaderArgs, field: &str, why: &str) -> Failure {
+    let file = header
+        .file
+        .as_ref()
+        .map_or_else(String::new, |p| format!("--file {}: ", p.display()));
+    let field = if field.is_empty() {
+        String::new()
+    } else {
+        format!("{field}: ")
+    };
+    Failure::usage(format!("{file}{field}{why}"))
 }
 
 /// Check a send request as the daemon will (addressing of replies excepted).
@@ -1367,6 +1409,86 @@ mod tests {
             m.starts_with("invalid message: body.report[0]: unknown variant `gateout`"),
             "{m}"
         );
+    }
+
+    #[test]
+    fn a_file_may_hold_a_whole_message_as_the_api_takes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("alert.json");
+        let file = p.to_str().unwrap();
+        let whole = serde_json::json!({
+            "kind": "alert",
+            "to": ["op/cosmo-2/alerts"],
+            "priority": "flash",
+            "tlp": "GREEN",
+            "body": {
+                "title": "Cocaine in banana reefers",
+                "summary": "New consignee; unusual route.",
+                "action": "inspect",
+                "containers": ["CSQU3054383"],
+                "grading": {"source": "B", "information": 2}
+            }
+        });
+        std::fs::write(&p, whole.to_string()).unwrap();
+        let args = ["send", "alert", "--config", "n.toml", "--file", file];
+        let (req, _) = send_request(&send_kind(&args)).unwrap();
+        assert_eq!(req.to, vec!["op/cosmo-2/alerts".to_string()]);
+        assert_eq!(req.priority.as_deref(), Some("flash"));
+        assert_eq!(req.tlp.as_deref(), Some("GREEN"));
+        assert_eq!(req.body["containers"][0], "CSQU3054383");
+        validate_locally(&req).unwrap();
+        // Flags override the file.
+        let mut with_flags = args.to_vec();
+        with_flags.extend(["--priority", "urgent", "--title", "Reefers"]);
+        let (req, _) = send_request(&send_kind(&with_flags)).unwrap();
+        assert_eq!(req.priority.as_deref(), Some("urgent"));
+        assert_eq!(req.body["title"], "Reefers");
+        // The same as TOML, the body a table.
+        let t = dir.path().join("alert.toml");
+        std::fs::write(
+            &t,
+            "to = [\"op/cosmo-2/alerts\"]\npriority = \"flash\"\n[body]\ntitle = \"T\"\nsummary = \"S\"\naction = \"inspect\"\ncontainers = [\"CSQU3054383\"]\n[body.grading]\nsource = \"B\"\ninformation = 2\n",
+        )
+        .unwrap();
+        let toml_args = [
+            "send",
+            "alert",
+            "--config",
+            "n.toml",
+            "--file",
+            t.to_str().unwrap(),
+        ];
+        let (req, _) = send_request(&send_kind(&toml_args)).unwrap();
+        assert_eq!(req.priority.as_deref(), Some("flash"));
+        validate_locally(&req).unwrap();
+        // Another kind than the command's, an unknown field, a value of the wrong type,
+        // a body that is not an object: each named.
+        for (edit, named) in [
+            (
+                serde_json::json!({"kind": "notice"}),
+                "kind: is \"notice\", but this command sends \"alert\"",
+            ),
+            (
+                serde_json::json!({"priorty": "flash"}),
+                "priorty: unknown field `priorty`",
+            ),
+            (
+                serde_json::json!({"expires_in_hours": "soon"}),
+                "expires_in_hours: invalid type",
+            ),
+            (
+                serde_json::json!({"body": "text"}),
+                "body: must be an object",
+            ),
+        ] {
+            let mut bad = whole.clone();
+            for (k, v) in edit.as_object().unwrap() {
+                bad[k] = v.clone();
+            }
+            std::fs::write(&p, bad.to_string()).unwrap();
+            let m = send_request(&send_kind(&args)).unwrap_err().message;
+            assert!(m.starts_with(&format!("--file {file}: {named}")), "{m}");
+        }
     }
 
     #[test]
