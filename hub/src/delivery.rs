@@ -255,24 +255,24 @@ async fn has_backlog(
     .map_err(|e| e.to_string())?
 }
 
-/// What one round of reads found, per channel in the lane's channel order: the log's
+/// What one round of reads found, per channel read (its index in the lane): the log's
 /// last position, and the entries read with their envelopes (`None` when purged).
-type Round = Vec<(u64, Vec<(LogEntry, Option<Vec<u8>>)>)>;
+type Round = Vec<(usize, u64, Vec<(LogEntry, Option<Vec<u8>>)>)>;
 
-/// One round over a lane's channels on the blocking pool, in one hand-off: for each
-/// channel (channel, sent up to), its head and up to `take` entries after what was sent,
-/// with their envelopes. One hand-off rather than one per channel: every thread wake-up
-/// on the way to a node adds to the delivery tail.
+/// One round over some of a lane's channels on the blocking pool, in one hand-off: for
+/// each (index, channel, sent up to), its head and up to `take` entries after what was
+/// sent, with their envelopes. One hand-off rather than one per channel: every thread
+/// wake-up on the way to a node adds to the delivery tail.
 async fn read_round(
     state: &Arc<HubState>,
     lane: Lane,
-    chans: Vec<(ChannelName, u64)>,
+    chans: Vec<(usize, ChannelName, u64)>,
     take: usize,
 ) -> Result<Round, String> {
     let state = state.clone();
     tokio::task::spawn_blocking(move || {
         let mut round = Round::with_capacity(chans.len());
-        for (channel, sent_upto) in &chans {
+        for (index, channel, sent_upto) in &chans {
             let head = state
                 .store
                 .log_head(channel, lane)
@@ -288,7 +288,7 @@ async fn read_round(
                     Ok((e, env))
                 })
                 .collect::<Result<Vec<_>, String>>()?;
-            round.push((head, batch));
+            round.push((*index, head, batch));
         }
         Ok(round)
     })
@@ -388,29 +388,33 @@ async fn run_lane(
         woken.as_mut().enable();
         if need_fill {
             need_fill = false;
-            // Fill the window, round-robin over channels, a round of reads at a time,
-            // while some channel may have more.
-            let mut more = true;
-            while inflight < window && more {
-                // Each channel's share of what the window still admits (at least one).
-                let take = READ_BATCH.min(((window - inflight) / chans.len().max(1)).max(1));
+            // Fill the window, a round of reads at a time over the channels that may
+            // have more (all of them at first), sharing one round's budget of
+            // READ_BATCH entries: what a round holds in memory stays bounded however
+            // many channels the node reads.
+            let mut more = vec![true; chans.len()];
+            while inflight < window && more.contains(&true) {
+                let active = more.iter().filter(|m| **m).count();
+                let take = (READ_BATCH.min(window - inflight) / active).max(1);
                 let wanted = chans
                     .iter()
-                    .map(|c| (c.channel.clone(), c.sent_upto))
+                    .enumerate()
+                    .filter(|(ci, _)| more[*ci])
+                    .map(|(ci, c)| (ci, c.channel.clone(), c.sent_upto))
                     .collect();
                 let round = match read_round(&state, lane, wanted, take).await {
                     Ok(r) => r,
                     Err(e) => break 'outer LaneEnd::Store(e),
                 };
-                more = false;
                 let now = now_ms();
-                for ((ci, ch), (head, batch)) in chans.iter_mut().enumerate().zip(round) {
+                for (ci, head, batch) in round {
+                    let Some(ch) = chans.get_mut(ci) else { continue };
                     ch.head = head;
-                    more |= batch.len() >= take;
+                    more[ci] = batch.len() >= take;
                     for (entry, env) in batch {
                         if inflight >= window {
                             // Read past a full window: left for the next fill.
-                            more = true;
+                            more[ci] = true;
                             break;
                         }
                         ch.sent_upto = entry.seq;
