@@ -13,14 +13,20 @@ fn identity() -> &'static Option<NodeIdentity> {
     static ID: OnceLock<Option<NodeIdentity>> = OnceLock::new();
     ID.get_or_init(|| {
         let kit = Kit::new(KeyAlgorithm::Ed25519).ok()?;
-        Some(kit.node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519).ok()?.identity)
+        Some(
+            kit.node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
+                .ok()?
+                .identity,
+        )
     })
 }
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(p) = ParsedEnvelope::parse(data) {
         let _ = p.header.addressing();
-        let _ = p.header.check(p.header.created_at, &HeaderLimits::default());
+        let _ = p
+            .header
+            .check(p.header.created_at, &HeaderLimits::default());
     }
     let _ = Header::decode(data);
     if let Some(id) = identity() {

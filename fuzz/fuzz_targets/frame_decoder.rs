@@ -9,7 +9,9 @@ const MAX: usize = 64 * 1024;
 
 fuzz_target!(|data: &[u8]| {
     // First byte picks the chunk size, the rest is the stream.
-    let Some((&split, stream)) = data.split_first() else { return };
+    let Some((&split, stream)) = data.split_first() else {
+        return;
+    };
     let chunk = usize::from(split).max(1);
     let mut dec = FrameDecoder::new(MAX);
     'outer: for piece in stream.chunks(chunk) {

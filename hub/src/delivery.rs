@@ -408,7 +408,9 @@ async fn run_lane(
                 };
                 let now = now_ms();
                 for (ci, head, batch) in round {
-                    let Some(ch) = chans.get_mut(ci) else { continue };
+                    let Some(ch) = chans.get_mut(ci) else {
+                        continue;
+                    };
                     ch.head = head;
                     more[ci] = batch.len() >= take;
                     for (entry, env) in batch {
