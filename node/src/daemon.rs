@@ -90,6 +90,7 @@ pub struct RunningNode {
     token: String,
     link: JoinHandle<()>,
     api: JoinHandle<()>,
+    crls: JoinHandle<()>,
 }
 
 fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
@@ -167,8 +168,7 @@ impl RunningNode {
             shared.shutdown.subscribe(),
         ));
         let link = tokio::spawn(crate::link::run(shared.clone(), connector));
-        // Detached: it ends with the shutdown signal.
-        tokio::spawn(watch_crls(shared.clone()));
+        let crls = tokio::spawn(watch_crls(shared.clone()));
         Ok(Self {
             shared,
             service,
@@ -176,6 +176,7 @@ impl RunningNode {
             token,
             link,
             api,
+            crls,
         })
     }
 
@@ -227,9 +228,11 @@ impl RunningNode {
             service,
             link,
             api,
+            crls,
             ..
         } = self;
         drop(service);
+        let _ = crls.await;
         if tokio::time::timeout(Duration::from_secs(15), link)
             .await
             .is_err()
@@ -243,7 +246,23 @@ impl RunningNode {
             tracing::warn!("the API did not stop in time");
         }
         let _ = std::fs::remove_file(shared.config.api_addr_path());
-        tracing::info!(node = %shared.keys.identity.node_id, "node stopped");
+        let node = shared.keys.identity.node_id.clone();
+        // The store closes with the last holder of the shared state: a task that was
+        // told to stop may still be returning on another thread. Wait for it (briefly),
+        // so that the store is closed when `shutdown` returns and can be opened again.
+        let mut shared = shared;
+        for _ in 0..500 {
+            match Arc::try_unwrap(shared) {
+                Ok(owned) => {
+                    drop(owned);
+                    tracing::info!(%node, "node stopped");
+                    return;
+                }
+                Err(still_shared) => shared = still_shared,
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        tracing::warn!(%node, "node stopped; a task still holds its store");
     }
 }
 
