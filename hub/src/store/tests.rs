@@ -410,8 +410,7 @@ fn envelopes_of_a_large_batch_live_in_segment_files_and_survive_reopening() {
 
 #[test]
 fn a_duplicate_writes_no_envelope() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = RedbStore::open(&dir.path().join("hub.redb"), 0).unwrap();
+    let (dir, s) = open();
     let first = many("cosmo-2", SEGMENT_MIN_BATCH, 1);
     s.commit_batch(&first, &[], &[]).unwrap();
     let before = segment_bytes(dir.path());
@@ -467,8 +466,7 @@ fn a_segment_nothing_refers_to_is_deleted_at_open() {
 
 #[test]
 fn purging_an_operation_deletes_its_segments_once_empty() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = RedbStore::open(&dir.path().join("hub.redb"), 0).unwrap();
+    let (dir, s) = open();
     let old = many("cosmo-1", SEGMENT_MIN_BATCH, 100);
     let new = many("cosmo-1", 1, 500);
     let other = many("cosmo-2", 1, 100);
@@ -507,8 +505,7 @@ fn purging_an_operation_deletes_its_segments_once_empty() {
 
 #[test]
 fn an_edited_segment_is_reported_not_served() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = RedbStore::open(&dir.path().join("hub.redb"), 0).unwrap();
+    let (dir, s) = open();
     let batch = many("cosmo-2", SEGMENT_MIN_BATCH, 1);
     s.commit_batch(&batch, &[], &[]).unwrap();
     let (first, last) = (&batch[0], &batch[SEGMENT_MIN_BATCH - 1]);
