@@ -431,9 +431,17 @@ async fn a_stalled_node_is_disconnected_and_the_others_are_served() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(gauge("HU-NCP"), Some(0.0), "a caught-up node's backlog");
-    // NL-NCP, now offline, still has all 40 to pick up: the hub counts it from the store.
-    let offline = cordon_hub::backlog::refresh_now(hub.hub.state()).await;
+    // NL-NCP, now offline, still has all 40 to pick up: the hub counts it from the store
+    // (once its side of the connection has ended too).
     let nl: cordon_common::ids::NodeId = "NL-NCP".parse().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    let offline = loop {
+        let offline = cordon_hub::backlog::refresh_now(hub.hub.state()).await;
+        if offline.iter().any(|(n, _)| *n == nl) || std::time::Instant::now() > deadline {
+            break offline;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     assert!(offline.contains(&(nl, 40)), "offline backlogs: {offline:?}");
     assert!(
         offline.iter().all(|(n, _)| n.as_str() != "HU-NCP"),
