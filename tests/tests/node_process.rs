@@ -116,18 +116,25 @@ async fn inbox_ids(api: &ApiClient) -> HashSet<String> {
 
 /// Wait until every id in `want` is in `api`'s inbox (each once).
 async fn wait_inbox(api: &ApiClient, want: &HashSet<String>, who: &str) {
+    let missing = missing_after_wait(api, want).await;
+    assert!(
+        missing.is_empty(),
+        "{who} is missing {} of {} messages",
+        missing.len(),
+        want.len()
+    );
+}
+
+/// Wait up to 30 s until every id in `want` is in `api`'s inbox (each once); the ids
+/// still missing then.
+async fn missing_after_wait(api: &ApiClient, want: &HashSet<String>) -> Vec<String> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let got = inbox_ids(api).await;
-        if want.is_subset(&got) {
-            return;
+        let missing: Vec<String> = want.difference(&got).cloned().collect();
+        if missing.is_empty() || tokio::time::Instant::now() >= deadline {
+            return missing;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{who} is missing {} of {} messages",
-            want.difference(&got).count(),
-            want.len()
-        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -342,7 +349,20 @@ async fn the_hub_restarts_and_nodes_reconnect_by_themselves_and_catch_up() {
         // Nobody is told to reconnect: both nodes find the hub again by themselves.
         let mut all = before.clone();
         all.extend(during);
-        wait_inbox(&nl_api, &all, "NL-NCP").await;
+        let missing = missing_after_wait(&nl_api, &all).await;
+        if !missing.is_empty() {
+            // Say where each missing message got to, for whoever meets this.
+            let mut seen_by_sender = Vec::new();
+            for id in &missing {
+                seen_by_sender.push(sent_state(&be_api, id).await);
+            }
+            let refusals: Value = nl_api.get("/v1/refusals").await.unwrap();
+            let status: Value = nl_api.get("/v1/status").await.unwrap();
+            panic!(
+                "NL-NCP is missing {} of 20: {missing:?}\nat BE-NCP: {seen_by_sender:#?}\nNL-NCP refused: {refusals}\nNL-NCP status: {status}",
+                missing.len()
+            );
+        }
         assert_eq!(
             inbox_ids(&nl_api).await.len(),
             20,
