@@ -7,7 +7,7 @@
 //! third of its time; one positioned write per segment and batch costs almost nothing
 //! (docs/PERFORMANCE.md, durable publishes).
 //!
-//! Durability order, kept by the caller: append the batch, [`Appended::sync`] its
+//! Durability order, kept by the caller: append the batch, sync ([`Appended::start_sync`]) its
 //! segments, and only then commit the transaction that records the locations. A crash
 //! in between leaves bytes nothing refers to, never a reference to missing bytes. A new
 //! segment's directory entry is fsync'd before its first use. At open, a segment no
@@ -200,7 +200,7 @@ impl Segments {
     }
 
     /// Append envelopes, each with its message id and operation; one positioned write
-    /// per segment. Not durable before [`Appended::sync`].
+    /// per segment. Not durable before the sync started by [`Appended::start_sync`] is waited on.
     pub fn append<'a>(
         &self,
         items: impl IntoIterator<Item = (&'a str, &'a [u8; 16], &'a [u8])>,
