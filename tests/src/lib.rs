@@ -10,6 +10,7 @@ pub mod federation;
 pub mod pki;
 pub mod policy;
 pub mod process;
+pub mod stall;
 
 pub use client::TestClient;
 pub use pki::{NodeCreds, Pki};

@@ -32,6 +32,7 @@ use cordon_common::wire::{
 };
 use cordon_testbed::client::now_ms;
 use cordon_testbed::process::ChildGuard;
+use cordon_testbed::stall::{StallProbe, Stalls};
 use cordon_testbed::{metric_value, policy::COSMO_2, write_hub_config, Pki, TestClient, TestHub};
 use ring::signature::{Ed25519KeyPair, KeyPair, UnparsedPublicKey, ED25519};
 use tokio::sync::Mutex;
@@ -72,6 +73,9 @@ struct Args {
     /// Only the memory run.
     #[arg(long)]
     memory_only: bool,
+    /// Only the machine's slow spells: run the stall probe alone for this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    stall_probe: Option<u64>,
 }
 
 fn pct(sorted: &[Duration], p: f64) -> Duration {
@@ -239,6 +243,7 @@ async fn latency(
     }
     let p = ocu.publisher().await?;
     let mut sent: Vec<(MessageId, Instant)> = Vec::with_capacity(total);
+    let probe = StallProbe::start()?;
     let started = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate.max(1)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
@@ -260,22 +265,31 @@ async fn latency(
     }
     let achieved = total as f64 / started.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(2)).await;
+    let stalls = probe.finish();
     let got = arrivals.lock().await;
-    let mut lat: Vec<Duration> = sent
+    let flights: Vec<(Instant, Instant)> = sent
         .iter()
-        .filter_map(|(id, t)| {
-            got.get(id)
-                .and_then(|v| v.first())
-                .map(|a| a.duration_since(*t))
-        })
+        .filter_map(|(id, t)| got.get(id).and_then(|v| v.first()).map(|a| (*t, *a)))
         .collect();
+    let mut lat: Vec<Duration> = flights.iter().map(|(t, a)| *a - *t).collect();
     lat.sort();
+    // `sent` is in send order, and so are the flights.
+    let mut clear: Vec<Duration> = flights
+        .iter()
+        .zip(stalls.touched(&flights))
+        .filter(|(_, touched)| !touched)
+        .map(|((t, a), _)| *a - *t)
+        .collect();
+    clear.sort();
     Ok(LatencyRun {
         p50: pct(&lat, 0.5),
         p99: pct(&lat, 0.99),
         delivered: lat.len(),
         total,
         achieved,
+        clear_p99: pct(&clear, 0.99),
+        clear: clear.len(),
+        stalls,
     })
 }
 
@@ -287,6 +301,12 @@ struct LatencyRun {
     total: usize,
     /// Publish rate actually reached, msg/s.
     achieved: f64,
+    /// p99 of the deliveries that none of the machine's slow spells touched.
+    clear_p99: Duration,
+    /// How many deliveries that is.
+    clear: usize,
+    /// The machine's slow spells during the run.
+    stalls: Stalls,
 }
 
 async fn notices(
@@ -584,6 +604,12 @@ async fn hub_runs(a: &Args, pki: &Pki) -> Result<()> {
         l.total,
         verdict(l.p99 < Duration::from_millis(5) && l.delivered == l.total)
     );
+    println!("{}", spells(&l.stalls));
+    println!(
+        "  p99 of the {} deliveries no slow spell touched (crossed one, or queued behind one that did): {}",
+        l.clear,
+        ms(l.clear_p99)
+    );
     let n = notices(pki, addr, &arrivals, a.nodes, a.notices).await?;
     let p99 = pct(&n, 0.99);
     println!(
@@ -601,6 +627,19 @@ async fn hub_runs(a: &Args, pki: &Pki) -> Result<()> {
     drop(process);
 
     Ok(())
+}
+
+/// One line on the machine's slow spells.
+fn spells(s: &Stalls) -> String {
+    format!(
+        "  machine slow spells (a 20 us piece of work timed every 1 ms took > 4x its median of {:.0} us): {} in {:.1} s, {:.1} % of the time, longest {}; the probe itself started > 5 ms late {} times",
+        s.median.as_secs_f64() * 1e6,
+        s.windows.len(),
+        s.span.as_secs_f64(),
+        s.fraction() * 100.0,
+        ms(s.longest()),
+        s.late.len()
+    )
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -626,6 +665,12 @@ async fn main() -> Result<()> {
         "cordon-bench on {} cores",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
+    if let Some(secs) = a.stall_probe {
+        let probe = StallProbe::start()?;
+        std::thread::sleep(Duration::from_secs(secs));
+        println!("{}", spells(&probe.finish()));
+        return Ok(());
+    }
     let pki = Pki::new()?;
     if !a.memory_only {
         hub_runs(&a, &pki).await?;
