@@ -117,6 +117,9 @@ pub enum LaneEnd {
     /// The node stopped reading: one write stayed blocked (QUIC flow control) for the
     /// whole stall timeout, before the window could fill.
     WriteStalled,
+    /// The node let the hub open no stream for a lane (no bidirectional stream credit)
+    /// for the whole stall timeout.
+    NoStream,
     /// The node sent something other than `DeliverAck`.
     Protocol(ErrorCode, String),
     /// The store failed.
@@ -161,11 +164,13 @@ pub async fn run_lanes(
     while let Some(t) = tasks.join_next().await {
         match t {
             Ok((_, LaneEnd::Closed)) | Err(_) => {}
-            Ok((lane, end @ (LaneEnd::Stalled | LaneEnd::WriteStalled))) => {
-                let reason = if matches!(end, LaneEnd::Stalled) {
-                    "delivery stalled: no acknowledgement with a full window"
-                } else {
-                    "delivery stalled: the node stopped reading (a write blocked by flow control)"
+            Ok((lane, end @ (LaneEnd::Stalled | LaneEnd::WriteStalled | LaneEnd::NoStream))) => {
+                let reason = match end {
+                    LaneEnd::Stalled => "delivery stalled: no acknowledgement with a full window",
+                    LaneEnd::WriteStalled => {
+                        "delivery stalled: the node stopped reading (a write blocked by flow control)"
+                    }
+                    _ => "delivery stalled: the node allowed no stream for delivery",
                 };
                 warn!(?lane, %reason, "disconnecting");
                 state
@@ -217,9 +222,13 @@ async fn lazy_lane(
         }
     }
     signals.after_flash(lane, &conn).await;
-    let (send, recv) = match conn.open_bi().await {
-        Ok(s) => s,
-        Err(_) => return LaneEnd::Closed,
+    // The node grants the streams (QUIC stream credit): one that grants none for the
+    // stall timeout is treated as a stalled node, not waited on for ever.
+    let stall_timeout = state.config.limits.stall_timeout();
+    let (send, recv) = match tokio::time::timeout(stall_timeout, conn.open_bi()).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(_)) => return LaneEnd::Closed,
+        Err(_) => return LaneEnd::NoStream,
     };
     let prio = match lane {
         Lane::Flash => 2,

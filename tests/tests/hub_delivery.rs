@@ -516,6 +516,49 @@ async fn a_node_that_stops_reading_is_disconnected_before_its_window_fills() {
     );
 }
 
+/// A node that grants the hub no bidirectional stream (QUIC stream credit 0) cannot be
+/// given a delivery lane: after the stall timeout it is disconnected like a stalled node,
+/// with its own reason in the audit log, and the others are still served.
+#[tokio::test]
+async fn a_node_that_allows_no_delivery_stream_is_disconnected_after_the_stall_timeout() {
+    let (pki, hub) = start("stall_timeout_ms = 1500").await;
+    let creds = pki.node("NL-NCP", Role::Member).unwrap();
+    let (chain, key) = creds.tls().unwrap();
+    let limits = cordon_common::quic::TransportLimits {
+        max_bidi_streams: 0,
+        ..Default::default()
+    };
+    let connector =
+        cordon_node::client::Connector::new(&pki.roots().unwrap(), chain, key, &limits).unwrap();
+    let mut closed = connector
+        .connect(&cordon_node::client::HubTarget {
+            addr: hub.addr(),
+            server_name: "localhost".into(),
+        })
+        .await
+        .unwrap();
+    subscribe_and_stop_reading(&mut closed, &creds).await;
+    let mut hu = client(&pki, &hub, "HU-NCP", Role::Member, true).await;
+    let mut be = client(&pki, &hub, "BE-NCP", Role::Member, false).await;
+    let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse().unwrap()];
+    let recips = be.recipients(&to).await.unwrap();
+    assert!(recips.iter().any(|r| r.node_id.as_str() == "NL-NCP"));
+    publish_many(&mut be, 3, Priority::Routine, &recips).await;
+    cut_off_for_stalling(closed.connection(), "a node allowing no stream is cut off").await;
+    assert_eq!(
+        hu.collect(3, Duration::from_secs(10)).await.unwrap().len(),
+        3
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let audit = std::fs::read_to_string(hub.hub.state().config.audit_path()).unwrap();
+    assert!(
+        audit
+            .lines()
+            .any(|l| l.contains("\"disconnected\"") && l.contains("allowed no stream")),
+        "{audit}"
+    );
+}
+
 /// The hub closes `conn` within 10 s with the `timeout` error code (a stalled node).
 async fn cut_off_for_stalling(conn: &quinn::Connection, what: &str) {
     let closed = tokio::time::timeout(Duration::from_secs(10), conn.closed())
