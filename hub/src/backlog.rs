@@ -1,8 +1,8 @@
-//! `cordon_backlog{node}` for the nodes that are not connected. A connected node's
-//! delivery lanes keep its gauge (`delivery.rs`); for every other node the hub knows,
-//! it is computed here every [`REFRESH`] from the store: the messages on the channels
-//! the policy lets it read, in every lane, stored after its acknowledged cursors. It is
-//! what an operator watches for "who has not picked up".
+//! `cordon_backlog{node}` for the nodes without delivery lanes. A subscribed node's
+//! lanes keep its gauge (`delivery.rs`); for every other node the hub knows (offline, or
+//! connected but not subscribed), it is computed here every [`REFRESH`] from the store:
+//! the messages on the channels the policy lets it read, in every lane, stored after its
+//! acknowledged cursors. It is what an operator watches for "who has not picked up".
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use crate::metrics::NodeLabel;
 use crate::state::{now_ms, HubState};
 use crate::store::{Lane, Store};
 
-/// How often the backlog of nodes that are not connected is recomputed.
+/// How often the backlog of nodes without delivery lanes is recomputed.
 pub const REFRESH: Duration = Duration::from_secs(10);
 
 /// Stored after `node`'s cursors on `channels`, in every lane.
@@ -31,22 +31,17 @@ fn backlog(store: &dyn Store, node: &NodeId, channels: &[ChannelName]) -> Result
     Ok(total)
 }
 
-/// Recompute the gauge of every known node without a live session now. Returns
+/// Recompute the gauge of every known node without delivery lanes now. Returns
 /// (node, backlog) for each.
 pub async fn refresh_now(state: &Arc<HubState>) -> Vec<(NodeId, u64)> {
-    let connected: HashSet<NodeId> = state
-        .sessions
-        .all()
-        .into_iter()
-        .map(|s| s.node_id)
-        .collect();
+    let with_lanes: HashSet<NodeId> = state.sessions.subscribed_nodes();
     let policy = state.policy();
     let now = now_ms();
     let work: Vec<(NodeId, Vec<ChannelName>)> = state
         .directory
         .subjects()
         .into_iter()
-        .filter(|s| !connected.contains(&s.node_id))
+        .filter(|s| !with_lanes.contains(&s.node_id))
         .map(|s| {
             let mut channels = vec![s.node_id.direct_channel()];
             channels.extend(

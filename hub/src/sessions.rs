@@ -1,6 +1,6 @@
 //! Who is connected, and which sessions to wake when a channel gets a new message.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use cordon_common::ids::{ChannelName, NodeId};
@@ -103,6 +103,21 @@ impl Sessions {
     /// Every live session.
     pub fn all(&self) -> Vec<SessionHandle> {
         self.lock().by_node.values().cloned().collect()
+    }
+
+    /// The nodes whose live session has delivery lanes (it subscribed to a channel).
+    pub fn subscribed_nodes(&self) -> HashSet<NodeId> {
+        let g = self.lock();
+        let with_lanes: HashSet<u64> = g
+            .by_channel
+            .values()
+            .flat_map(|subs| subs.keys().copied())
+            .collect();
+        g.by_node
+            .values()
+            .filter(|h| with_lanes.contains(&h.id))
+            .map(|h| h.node_id.clone())
+            .collect()
     }
 
     /// Number of live sessions.

@@ -445,9 +445,18 @@ async fn a_stalled_node_is_disconnected_and_the_others_are_served() {
     assert!(offline.contains(&(nl, 40)), "offline backlogs: {offline:?}");
     assert!(
         offline.iter().all(|(n, _)| n.as_str() != "HU-NCP"),
-        "a connected node is left to its lanes"
+        "a subscribed node is left to its lanes"
     );
     assert_eq!(gauge("NL-NCP"), Some(40.0));
+    // BE-NCP is connected but never subscribed: it has no lanes, so it is counted from the
+    // store as well (its own 40 alerts, on a channel it may read).
+    let be_id: cordon_common::ids::NodeId = "BE-NCP".parse().unwrap();
+    assert!(
+        offline.contains(&(be_id, 40)),
+        "offline backlogs: {offline:?}"
+    );
+    assert_eq!(gauge("BE-NCP"), Some(40.0));
+    drop(be);
 }
 
 /// A node that stops reading once QUIC flow control is full blocks the hub's write before
