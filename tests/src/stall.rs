@@ -3,8 +3,8 @@
 //! A thread wakes every millisecond and times a fixed piece of CPU work (about 20 µs).
 //! When the same work takes several times its median, the CPU itself was slow at that
 //! moment, whatever the code under test was doing. The benchmark reports its latency
-//! tail both over every message and over the messages whose flight crossed no such
-//! spell (`docs/PERFORMANCE.md`).
+//! tail both over every message and over the messages that no such spell touched
+//! (`docs/PERFORMANCE.md`).
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,8 +34,6 @@ pub struct Stalls {
     pub windows: Vec<(Instant, Instant)>,
     /// The median time of the probe's piece of work.
     pub median: Duration,
-    /// Pieces of work timed.
-    pub samples: usize,
     /// How long the probe ran.
     pub span: Duration,
     /// Times the probe itself could not run for over `LATE` past its wake-up time.
@@ -135,7 +133,6 @@ impl Stalls {
             late,
             windows,
             median,
-            samples: samples.len(),
             span,
         }
     }
