@@ -470,27 +470,14 @@ async fn a_node_that_stops_reading_is_disconnected_before_its_window_fills() {
     let (pki, hub) = start("delivery_window = 64\nstall_timeout_ms = 1500").await;
     let stalled_creds = pki.node("NL-NCP", Role::Member).unwrap();
     // Its flow control lets about two 200 KiB envelopes through; the window is 64.
-    let (chain, key) = stalled_creds.tls().unwrap();
     let limits = cordon_common::quic::TransportLimits {
         stream_window: 256 * 1024,
         connection_window: 512 * 1024,
         ..Default::default()
     };
-    let connector =
-        cordon_node::client::Connector::new(&pki.roots().unwrap(), chain, key, &limits).unwrap();
-    let mut stalled = connector
-        .connect(&cordon_node::client::HubTarget {
-            addr: hub.addr(),
-            server_name: "localhost".into(),
-        })
-        .await
-        .unwrap();
-    subscribe_and_stop_reading(&mut stalled, &stalled_creds).await;
-    let mut hu = client(&pki, &hub, "HU-NCP", Role::Member, true).await;
-    let mut be = client(&pki, &hub, "BE-NCP", Role::Member, false).await;
+    let (stalled, mut hu, mut be, recips) =
+        unread_nl_and_two_readers(&pki, &hub, &stalled_creds, &limits).await;
     let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse().unwrap()];
-    let recips = be.recipients(&to).await.unwrap();
-    assert!(recips.iter().any(|r| r.node_id.as_str() == "NL-NCP"));
     for i in 0..N {
         let h = be
             .header(MessageKind::Alert, "cosmo-2", &to, Priority::Routine)
@@ -532,26 +519,12 @@ async fn a_node_that_stops_reading_is_disconnected_before_its_window_fills() {
 async fn a_node_that_allows_no_delivery_stream_is_disconnected_after_the_stall_timeout() {
     let (pki, hub) = start("stall_timeout_ms = 1500").await;
     let creds = pki.node("NL-NCP", Role::Member).unwrap();
-    let (chain, key) = creds.tls().unwrap();
     let limits = cordon_common::quic::TransportLimits {
         max_bidi_streams: 0,
         ..Default::default()
     };
-    let connector =
-        cordon_node::client::Connector::new(&pki.roots().unwrap(), chain, key, &limits).unwrap();
-    let mut closed = connector
-        .connect(&cordon_node::client::HubTarget {
-            addr: hub.addr(),
-            server_name: "localhost".into(),
-        })
-        .await
-        .unwrap();
-    subscribe_and_stop_reading(&mut closed, &creds).await;
-    let mut hu = client(&pki, &hub, "HU-NCP", Role::Member, true).await;
-    let mut be = client(&pki, &hub, "BE-NCP", Role::Member, false).await;
-    let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse().unwrap()];
-    let recips = be.recipients(&to).await.unwrap();
-    assert!(recips.iter().any(|r| r.node_id.as_str() == "NL-NCP"));
+    let (closed, mut hu, mut be, recips) =
+        unread_nl_and_two_readers(&pki, &hub, &creds, &limits).await;
     publish_many(&mut be, 3, Priority::Routine, &recips).await;
     cut_off_for_stalling(closed.connection(), "a node allowing no stream is cut off").await;
     assert_eq!(
@@ -566,6 +539,39 @@ async fn a_node_that_allows_no_delivery_stream_is_disconnected_after_the_stall_t
             .any(|l| l.contains("\"disconnected\"") && l.contains("allowed no stream")),
         "{audit}"
     );
+}
+
+/// NL-NCP connected with the QUIC `limits` given, subscribed but never reading; HU-NCP
+/// subscribed and reading; BE-NCP to publish on `op/cosmo-2/alerts`, with its recipients
+/// there (NL-NCP among them).
+async fn unread_nl_and_two_readers(
+    pki: &Pki,
+    hub: &TestHub,
+    nl_creds: &cordon_testbed::NodeCreds,
+    limits: &cordon_common::quic::TransportLimits,
+) -> (
+    cordon_node::client::HubSession,
+    TestClient,
+    TestClient,
+    Vec<RecipientKey>,
+) {
+    let (chain, key) = nl_creds.tls().unwrap();
+    let connector =
+        cordon_node::client::Connector::new(&pki.roots().unwrap(), chain, key, limits).unwrap();
+    let mut nl = connector
+        .connect(&cordon_node::client::HubTarget {
+            addr: hub.addr(),
+            server_name: "localhost".into(),
+        })
+        .await
+        .unwrap();
+    subscribe_and_stop_reading(&mut nl, nl_creds).await;
+    let hu = client(pki, hub, "HU-NCP", Role::Member, true).await;
+    let mut be = client(pki, hub, "BE-NCP", Role::Member, false).await;
+    let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse().unwrap()];
+    let recips = be.recipients(&to).await.unwrap();
+    assert!(recips.iter().any(|r| r.node_id.as_str() == "NL-NCP"));
+    (nl, hu, be, recips)
 }
 
 /// The hub closes `conn` within 10 s with the `timeout` error code (a stalled node).
