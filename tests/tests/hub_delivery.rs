@@ -502,14 +502,7 @@ async fn a_node_that_stops_reading_is_disconnected_before_its_window_fills() {
         .iter()
         .all(|d| hu.open(&d.envelope).unwrap().1.len() == BODY));
     // The disconnect is audited with its reason.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let audit = std::fs::read_to_string(hub.hub.state().config.audit_path()).unwrap();
-    assert!(
-        audit
-            .lines()
-            .any(|l| l.contains("\"disconnected\"") && l.contains("stopped reading")),
-        "{audit}"
-    );
+    assert_disconnect_audited(&hub, "stopped reading").await;
 }
 
 /// A node that grants the hub no bidirectional stream (QUIC stream credit 0) cannot be
@@ -531,14 +524,28 @@ async fn a_node_that_allows_no_delivery_stream_is_disconnected_after_the_stall_t
         hu.collect(3, Duration::from_secs(10)).await.unwrap().len(),
         3
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let audit = std::fs::read_to_string(hub.hub.state().config.audit_path()).unwrap();
-    assert!(
-        audit
+    assert_disconnect_audited(&hub, "allowed no stream").await;
+}
+
+/// The audit log gets a `disconnected` record whose reason says `why`, within 3 s (it is
+/// written in batches).
+async fn assert_disconnect_audited(hub: &TestHub, why: &str) {
+    let path = hub.hub.state().config.audit_path();
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    loop {
+        let audit = std::fs::read_to_string(&path).unwrap();
+        if audit
             .lines()
-            .any(|l| l.contains("\"disconnected\"") && l.contains("allowed no stream")),
-        "{audit}"
-    );
+            .any(|l| l.contains("\"disconnected\"") && l.contains(why))
+        {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no disconnect audited for {why:?}: {audit}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// NL-NCP connected with the QUIC `limits` given, subscribed but never reading; HU-NCP
