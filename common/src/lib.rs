@@ -14,5 +14,6 @@ pub mod msg;
 pub mod pki;
 #[cfg(feature = "quic")]
 pub mod quic;
+pub mod roster;
 pub mod testkit;
 pub mod wire;

@@ -13,6 +13,7 @@ use rustls_pki_types::CertificateDer;
 use time::{Duration, OffsetDateTime};
 
 use crate::identity::{KeyAlgorithm, NODE_URI_PREFIX};
+use crate::roster::{Roster, RosterError, SignedRoster};
 use crate::ids::{NodeId, Role};
 
 /// A CA operation failed.
@@ -197,6 +198,13 @@ impl Ca {
     /// The root certificate, PEM.
     pub fn cert_pem(&self) -> &str {
         &self.cert_pem
+    }
+
+    /// Sign an operation roster with the root's key (`crate::roster`): what lets nodes
+    /// check the readers the hub names without trusting the hub.
+    pub fn sign_roster(&self, roster: &Roster) -> Result<SignedRoster, RosterError> {
+        use rcgen::SigningKey;
+        roster.sign_with(|input| self.issuer.key().sign(input).map_err(|e| e.to_string()))
     }
 
     fn issue(
