@@ -226,6 +226,7 @@ fn sample_frames(fp: Fingerprint) -> Vec<(&'static str, Frame)> {
                         0x92, 0xc4, 0x00, 0xc4, 0x00,
                     ])),
                 }],
+                roster: None,
             }),
         ),
         (

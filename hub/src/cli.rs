@@ -1,4 +1,4 @@
-//! The `cordon-hub` command line: `run`, `ca init|issue|revoke`, `policy check`,
+//! The `cordon-hub` command line: `run`, `ca init|issue|revoke|roster`, `policy check`,
 //! `audit verify`. `main.rs` parses, sets up logging and calls [`execute`].
 
 use std::net::IpAddr;
@@ -112,6 +112,25 @@ pub enum CaCommand {
         /// Or its serial number, hex.
         #[arg(long)]
         serial: Option<String>,
+    },
+    /// Sign the operation roster of a policy (who reads which channel) with the root key.
+    /// Nodes seal channel messages only to readers this roster names; the hub serves it
+    /// and refuses a policy whose readers differ from it. Sign a new one whenever the
+    /// participants or readers in the policy change.
+    Roster {
+        /// The CA directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The policy file.
+        #[arg(long)]
+        policy: PathBuf,
+        /// Where to write the signed roster (the file `[policy] roster` names).
+        #[arg(long)]
+        out: PathBuf,
+        /// The version; must exceed every roster signed before. Default: now, in
+        /// seconds since the Unix epoch.
+        #[arg(long)]
+        version: Option<u64>,
     },
 }
 
@@ -292,6 +311,29 @@ fn ca(c: CaCommand) -> Result<()> {
             println!("new CRL written to {}", crl.display());
             println!("The hub reloads it when the file changes (or on SIGHUP) and closes the node's session.");
         }
+        CaCommand::Roster {
+            dir,
+            policy,
+            out,
+            version,
+        } => {
+            let policy = Policy::load(&policy)?;
+            let now = crate::state::now_ms();
+            let version = version.unwrap_or(now / 1000);
+            let ca = CaDir::open(&dir)?;
+            let signed = ca
+                .ca()
+                .sign_roster(&policy.roster(version, now))
+                .context("signing the roster")?;
+            std::fs::write(&out, signed.as_bytes())
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!(
+                "roster version {version} of {} signed: {}",
+                policy.origin(),
+                out.display()
+            );
+            println!("The hub loads it with the policy (on change or SIGHUP); nodes take it from the hub.");
+        }
     }
     Ok(())
 }
@@ -303,15 +345,24 @@ fn print_issued(name: &str, crt: &Path, key: &Path, serial: &[u8]) {
 }
 
 fn policy_check(config: Option<&Path>, policy: Option<&Path>, certs: &[PathBuf]) -> Result<()> {
-    let (policy_path, store_path) = match (config, policy) {
-        (_, Some(p)) => (p.to_path_buf(), None),
+    let (policy_path, store_path, cfg) = match (config, policy) {
+        (_, Some(p)) => (p.to_path_buf(), None, None),
         (Some(c), None) => {
             let cfg = HubConfig::load(c)?;
-            (cfg.policy.clone(), Some(cfg.store_path()))
+            (cfg.policy.clone(), Some(cfg.store_path()), Some(cfg))
         }
         (None, None) => bail!("give --config hub.toml or --policy policy.toml"),
     };
     let policy = Policy::load(&policy_path)?;
+    if let Some(cfg) = &cfg {
+        let roots = cordon_common::pki::read_pem_certs(&cfg.root)?;
+        let r = crate::roster_file::load_roster(&cfg.roster, &roots, &policy, None)?;
+        println!(
+            "{}: OK, version {}, matches the policy",
+            cfg.roster.display(),
+            r.roster.version
+        );
+    }
     let mut subjects: Vec<Subject> = Vec::new();
     if let Some(s) = store_path.filter(|p| p.exists()) {
         // The store is locked while the hub runs; then only --certs are shown.

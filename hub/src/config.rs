@@ -74,6 +74,8 @@ struct RawTls {
 #[serde(deny_unknown_fields)]
 struct RawPolicy {
     file: PathBuf,
+    #[serde(default)]
+    roster: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -183,6 +185,9 @@ pub struct HubConfig {
     pub crls: Vec<PathBuf>,
     /// The policy file.
     pub policy: PathBuf,
+    /// The operation roster matching the policy, signed by the federation root
+    /// (`cordon-hub ca roster`).
+    pub roster: PathBuf,
     /// Prometheus metrics address (plain HTTP, keep it on a local interface).
     pub metrics: Option<SocketAddr>,
     /// Resource limits.
@@ -248,6 +253,15 @@ impl HubConfig {
                 "must exceed keep_alive_ms".into(),
             ));
         }
+        let Some(roster) = raw.policy.roster else {
+            return Err(invalid(
+                "policy.roster",
+                "missing: nodes seal channel messages only to the readers of a roster signed \
+                 by the federation root; make one with `cordon-hub ca roster --dir CA_DIR \
+                 --policy POLICY_FILE --out roster.signed` and name it here"
+                    .into(),
+            ));
+        };
         Ok(Self {
             source: path.to_path_buf(),
             listen: raw.hub.listen,
@@ -257,6 +271,7 @@ impl HubConfig {
             root: rel(raw.tls.root),
             crls: raw.tls.crls.into_iter().map(rel).collect(),
             policy: rel(raw.policy.file),
+            roster: rel(roster),
             metrics: raw.metrics.map(|m| m.listen),
             limits: raw.limits,
         })
@@ -278,6 +293,7 @@ root = "/etc/cordon/ca.crt"
 crls = ["pki/crl.pem"]
 [policy]
 file = "policy.toml"
+roster = "roster.signed"
 [limits]
 delivery_window = 64
 "#;

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
+use cordon_common::envelope::KeyBundle;
 use cordon_common::identity::NodeIdentity;
 use cordon_common::ids::NodeId;
 use cordon_common::wire::DirectoryEntry;
@@ -15,6 +16,25 @@ use crate::store::{NodeRecord, Store, StoreError};
 struct Entry {
     subject: Subject,
     record: NodeRecord,
+    /// `created_at` of `record.bundle`: a bundle older than this one is refused.
+    bundle_created_at: Option<u64>,
+}
+
+/// What became of a key bundle offered to the directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BundleUpdate {
+    /// Stored (or the same bundle again); persist this record.
+    Stored(NodeRecord),
+    /// The node is not in the directory.
+    UnknownNode,
+    /// Older than the bundle the directory holds for the node (or as old, and different):
+    /// newest wins, so that nobody can bring back a key the node has replaced.
+    NotNewer {
+        /// `created_at` of the bundle offered.
+        offered: u64,
+        /// `created_at` of the bundle held.
+        held: u64,
+    },
 }
 
 /// Known nodes.
@@ -32,11 +52,18 @@ impl Directory {
         for record in store.nodes()? {
             match NodeIdentity::from_der(&record.cert_der) {
                 Ok(id) => {
+                    let bundle_created_at = record.bundle.as_ref().and_then(|b| {
+                        KeyBundle::from_bytes(b.clone())
+                            .verify(&id)
+                            .ok()
+                            .map(|v| v.created_at)
+                    });
                     nodes.insert(
                         id.node_id.clone(),
                         Entry {
                             subject: Subject::from(&id),
                             record,
+                            bundle_created_at,
                         },
                     );
                 }
@@ -73,23 +100,38 @@ impl Directory {
                     first_seen_ms: now_ms,
                     last_seen_ms: now_ms,
                 },
+                bundle_created_at: None,
             });
         if entry.record.cert_der != cert_der {
             // A renewed certificate: its bundle was signed for the old one.
             entry.record.cert_der = cert_der.to_vec();
             entry.record.bundle = None;
+            entry.bundle_created_at = None;
             entry.subject = Subject::from(identity);
         }
         entry.record.last_seen_ms = now_ms;
         entry.record.clone()
     }
 
-    /// Store a verified bundle for a node. Returns the record to persist.
-    pub fn set_bundle(&self, node: &NodeId, bundle: Vec<u8>) -> Option<NodeRecord> {
+    /// Store a bundle for a node, verified against its certificate and made at
+    /// `created_at`, unless the directory holds a newer one.
+    pub fn set_bundle(&self, node: &NodeId, bundle: Vec<u8>, created_at: u64) -> BundleUpdate {
         let mut map = self.write();
-        let entry = map.get_mut(node)?;
+        let Some(entry) = map.get_mut(node) else {
+            return BundleUpdate::UnknownNode;
+        };
+        if let Some(held) = entry.bundle_created_at {
+            let same = entry.record.bundle.as_deref() == Some(bundle.as_slice());
+            if created_at < held || (created_at == held && !same) {
+                return BundleUpdate::NotNewer {
+                    offered: created_at,
+                    held,
+                };
+            }
+        }
         entry.record.bundle = Some(bundle);
-        Some(entry.record.clone())
+        entry.bundle_created_at = Some(created_at);
+        BundleUpdate::Stored(entry.record.clone())
     }
 
     /// Every known node as a policy subject.

@@ -22,6 +22,7 @@ pub mod policy;
 pub mod publish;
 pub mod reload;
 pub mod retention;
+pub mod roster_file;
 pub mod server;
 pub mod session;
 pub mod sessions;

@@ -17,6 +17,7 @@ use tracing::{info, warn};
 use crate::audit::AuditEvent;
 use crate::config::HubConfig;
 use crate::policy::{Policy, Subject};
+use crate::roster_file::load_roster;
 use crate::state::{now_ms, HubState};
 
 /// What a reload did.
@@ -93,9 +94,24 @@ pub fn load_trust(config: &HubConfig) -> Result<TrustStore, TrustLoadError> {
 pub async fn reload(state: &Arc<HubState>) -> ReloadReport {
     let mut report = ReloadReport::default();
     let path = state.config.policy.display().to_string();
-    match Policy::load(&state.config.policy) {
-        Ok(p) => {
+    let in_force = state.roster();
+    let candidate = Policy::load(&state.config.policy)
+        .map_err(|e| e.to_string())
+        .and_then(|p| {
+            // The roster is reloaded with the policy: the two must say the same.
+            load_roster(
+                &state.config.roster,
+                state.trust().roots(),
+                &p,
+                in_force.as_deref().map(|r| &r.roster),
+            )
+            .map(|r| (p, r))
+            .map_err(|e| e.to_string())
+        });
+    match candidate {
+        Ok((p, roster)) => {
             state.set_policy(p);
+            state.set_roster(roster);
             report.policy_reloaded = true;
             info!(%path, "policy reloaded");
             state
@@ -200,9 +216,11 @@ fn mtime(p: &PathBuf) -> Option<SystemTime> {
     std::fs::metadata(p).and_then(|m| m.modified()).ok()
 }
 
-/// Reload on SIGHUP, and when the policy or a CRL file changes (polled every 2 s).
+/// Reload on SIGHUP, and when the policy, the roster or a CRL file changes (polled every
+/// 2 s).
 pub async fn watch(state: Arc<HubState>) {
-    let files: Vec<PathBuf> = std::iter::once(state.config.policy.clone())
+    let files: Vec<PathBuf> = [state.config.policy.clone(), state.config.roster.clone()]
+        .into_iter()
         .chain(state.config.crls.iter().cloned())
         .collect();
     let mut seen: Vec<Option<SystemTime>> = files.iter().map(mtime).collect();

@@ -19,6 +19,7 @@ use crate::directory::Directory;
 use crate::metrics::Metrics;
 use crate::policy::Policy;
 use crate::reload::{self, load_trust, ReloadReport};
+use crate::roster_file::load_roster;
 use crate::state::HubState;
 use crate::store::{CommitConfig, CommitObserver, GroupCommitter, RedbStore, Store};
 use crate::tls::{server_config, NodeCertVerifier};
@@ -88,6 +89,8 @@ impl RunningHub {
         let verifier = Arc::new(NodeCertVerifier::new(&trust).map_err(|e| pki(e.to_string()))?);
         let tls = server_config(verifier.clone(), chain, key).map_err(|e| pki(e.to_string()))?;
         let policy = Policy::load(&config.policy).map_err(|e| StartError::Policy(e.to_string()))?;
+        let roster = load_roster(&config.roster, trust.roots(), &policy, None)
+            .map_err(|e| StartError::Policy(e.to_string()))?;
 
         std::fs::create_dir_all(&config.data_dir).map_err(|e| StartError::Store {
             path: config.data_dir.display().to_string(),
@@ -176,6 +179,8 @@ impl RunningHub {
         let state = Arc::new(HubState::new(
             config, policy, trust, verifier, store, committer, directory, audit, metrics, checks,
         ));
+        info!(version = roster.roster.version, "operation roster in force");
+        state.set_roster(roster);
         state
             .audit
             .record(AuditEvent::HubStarted {

@@ -21,6 +21,7 @@ use tracing::{field, info, info_span, warn, Instrument};
 
 use crate::audit::AuditEvent;
 use crate::delivery::run_lanes;
+use crate::directory::BundleUpdate;
 use crate::publish::{check, enqueue, finish, Checked, Pending};
 use crate::sessions::{LaneWakers, SessionHandle};
 use crate::state::{now_ms, HubState, Peer};
@@ -386,34 +387,48 @@ fn directory(state: &HubState, req: DirectoryRequest) -> DirectoryResponse {
         .iter()
         .filter_map(|n| state.directory.entry(n))
         .collect();
-    DirectoryResponse { readers, entries }
+    DirectoryResponse {
+        readers,
+        entries,
+        roster: state
+            .roster()
+            .map(|r| serde_bytes::ByteBuf::from(r.signed.as_bytes().to_vec())),
+    }
 }
 
 async fn key_bundle(state: &Arc<HubState>, peer: &Arc<Peer>, bytes: Vec<u8>) -> KeyBundleAck {
+    let refused = |reason: String| KeyBundleAck {
+        accepted: false,
+        reason,
+    };
     let bundle = KeyBundle::from_bytes(bytes);
-    match bundle.verify(&peer.identity) {
-        Ok(_) => match state
-            .directory
-            .set_bundle(peer.node_id(), bundle.as_bytes().to_vec())
-        {
-            Some(record) => {
-                persist_node(state, record).await;
-                KeyBundleAck {
-                    accepted: true,
-                    reason: String::new(),
-                }
-            }
-            None => KeyBundleAck {
-                accepted: false,
-                reason: "node unknown to the directory".into(),
-            },
-        },
+    let verified = match bundle.verify(&peer.identity) {
+        Ok(v) => v,
         Err(e) => {
             warn!(error = %e, "key bundle refused");
+            return refused(e.to_string());
+        }
+    };
+    match state.directory.set_bundle(
+        peer.node_id(),
+        bundle.as_bytes().to_vec(),
+        verified.created_at,
+    ) {
+        BundleUpdate::Stored(record) => {
+            persist_node(state, record).await;
             KeyBundleAck {
-                accepted: false,
-                reason: e.to_string(),
+                accepted: true,
+                reason: String::new(),
             }
+        }
+        BundleUpdate::UnknownNode => refused("node unknown to the directory".into()),
+        BundleUpdate::NotNewer { offered, held } => {
+            let why = format!(
+                "key bundle made at {offered} is not newer than the one held (made at {held}); \
+                 newest wins: check this node's clock"
+            );
+            warn!(%why, "key bundle refused");
+            refused(why)
         }
     }
 }

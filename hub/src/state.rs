@@ -13,6 +13,7 @@ use crate::config::HubConfig;
 use crate::directory::Directory;
 use crate::metrics::Metrics;
 use crate::policy::{Policy, Subject};
+use crate::roster_file::RosterInForce;
 use crate::sessions::Sessions;
 use crate::store::{GroupCommitter, Store};
 use crate::tls::NodeCertVerifier;
@@ -24,6 +25,7 @@ pub struct HubState {
     pub config: HubConfig,
     policy: RwLock<Arc<Policy>>,
     trust: RwLock<Arc<TrustStore>>,
+    roster: RwLock<Option<Arc<RosterInForce>>>,
     /// The TLS client verifier (its CRLs are reloadable).
     pub verifier: Arc<NodeCertVerifier>,
     /// The store.
@@ -83,6 +85,7 @@ impl HubState {
             config,
             policy: RwLock::new(Arc::new(policy)),
             trust: RwLock::new(Arc::new(trust)),
+            roster: RwLock::new(None),
             verifier,
             store,
             committer,
@@ -111,6 +114,16 @@ impl HubState {
     /// The trust store (roots and CRLs) in force.
     pub fn trust(&self) -> Arc<TrustStore> {
         self.trust.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The signed operation roster in force, served with every directory answer.
+    pub fn roster(&self) -> Option<Arc<RosterInForce>> {
+        self.roster.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Replace the roster (with a policy it matches).
+    pub fn set_roster(&self, r: RosterInForce) {
+        *self.roster.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(r));
     }
 
     /// Replace the trust store.

@@ -15,6 +15,7 @@ pub mod daemon;
 pub mod keys;
 pub mod link;
 pub mod outbox;
+pub mod readers;
 pub mod receipts;
 pub mod receive;
 pub mod service;

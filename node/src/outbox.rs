@@ -16,12 +16,14 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use cordon_common::envelope::{seal, Header, KeyBundle, RecipientKey, SealRng, PROTOCOL_VERSION};
+use cordon_common::identity::NodeIdentity;
 use cordon_common::ids::{ChannelName, NodeId};
 use cordon_common::pki::TrustStore;
 use cordon_common::wire::{DirectoryRequest, DirectoryResponse, PublishAck, PublishOutcome};
 
 use crate::client::{ClientError, HubSession, Publisher};
 use crate::keys::NodeKeys;
+use crate::readers::ReaderGate;
 use crate::state::{blocking, now_ms, Shared};
 use crate::store::{OutboxKey, SendState, SentRecord};
 
@@ -52,13 +54,24 @@ pub enum SealPlan {
     Fail(String),
 }
 
+/// A reader's key, checked: certificate chain and revocation, key bundle signature.
+#[derive(Debug, Clone)]
+pub struct VerifiedReader {
+    /// The key to wrap the content key to.
+    pub key: RecipientKey,
+    /// The reader's certificate identity.
+    pub identity: NodeIdentity,
+    /// When its key bundle was made, ms since the epoch.
+    pub bundle_created_at: u64,
+}
+
 /// The verified X25519 key of `node` from the directory, or why there is none.
 pub fn verified_key(
     dir: &DirectoryResponse,
     node: &NodeId,
     trust: &TrustStore,
     now_ms: u64,
-) -> Result<RecipientKey, Unreachable> {
+) -> Result<VerifiedReader, Unreachable> {
     let unreachable = |reason: String, permanent: bool| Unreachable {
         node: node.clone(),
         reason,
@@ -88,17 +101,24 @@ pub fn verified_key(
     let verified = KeyBundle::from_bytes(bundle.to_vec())
         .verify(&identity)
         .map_err(|e| unreachable(format!("key bundle refused: {e}"), true))?;
-    Ok(RecipientKey {
-        node_id: identity.node_id,
-        public: verified.public,
+    Ok(VerifiedReader {
+        key: RecipientKey {
+            node_id: identity.node_id.clone(),
+            public: verified.public,
+        },
+        identity,
+        bundle_created_at: verified.created_at,
     })
 }
 
 /// Decide how to seal `rec` with the directory's answer `dir`, as node `me`, at `now`.
+/// Every reader must pass `gate` too: a channel's readers must be named by the signed
+/// roster, and no reader's key bundle may be older than one seen before.
 pub fn plan(
     rec: &SentRecord,
     dir: &DirectoryResponse,
     trust: &TrustStore,
+    gate: &ReaderGate,
     me: &NodeId,
     now: u64,
 ) -> SealPlan {
@@ -106,23 +126,46 @@ pub fn plan(
         return SealPlan::Fail("expired before it could be sealed and sent".into());
     }
     let direct = rec.to.iter().all(|c| c.direct_node().is_some());
-    let mut candidates: Vec<NodeId> = Vec::new();
+    if !direct && gate.roster().is_none() {
+        return SealPlan::Wait(
+            "waiting for an operation roster signed by the federation root: the hub has \
+             served none, so the channel's readers cannot be checked"
+                .into(),
+        );
+    }
+    // Each candidate with the channel that named it (`None`: addressed by name).
+    let mut candidates: Vec<(NodeId, Option<&ChannelName>)> = Vec::new();
     for c in &rec.to {
         match c.direct_node() {
-            Some(n) => candidates.push(n),
+            Some(n) => candidates.push((n, None)),
             None => {
                 let readers = dir.readers.iter().find(|(ch, _)| ch == c).map(|(_, r)| r);
-                candidates.extend(readers.into_iter().flatten().cloned());
+                candidates.extend(readers.into_iter().flatten().map(|n| (n.clone(), Some(c))));
             }
         }
     }
-    candidates.sort();
-    candidates.dedup();
-    candidates.retain(|n| n != me);
+    // Addressed by name wins over named by the hub.
+    candidates.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.is_some().cmp(&b.1.is_some())));
+    candidates.dedup_by(|a, b| a.0 == b.0);
+    candidates.retain(|(n, _)| n != me);
     let mut keys = Vec::new();
     let mut left_out = Vec::new();
-    for n in &candidates {
-        match verified_key(dir, n, trust, now) {
+    for (n, named_by) in &candidates {
+        let checked = verified_key(dir, n, trust, now).and_then(|r| {
+            let refuse = |reason: String, permanent: bool| Unreachable {
+                node: n.clone(),
+                reason,
+                permanent,
+            };
+            if let Some(channel) = named_by {
+                gate.check_channel_reader(channel, &r.identity)
+                    .map_err(|why| refuse(why, true))?;
+            }
+            gate.check_bundle(n, r.bundle_created_at)
+                .map_err(|why| refuse(why, false))?;
+            Ok(r.key)
+        });
+        match checked {
             Ok(k) => keys.push(k),
             Err(u) => left_out.push(u),
         }
@@ -246,6 +289,7 @@ impl Directory {
             answer: DirectoryResponse {
                 readers: vec![],
                 entries: vec![],
+                roster: None,
             },
         }
     }
@@ -274,6 +318,9 @@ impl Directory {
                 .await?;
             self.asked.extend(chunk.iter().cloned());
             self.answer.readers.extend(r.readers);
+            if r.roster.is_some() {
+                self.answer.roster = r.roster;
+            }
             for e in r.entries {
                 if !self.answer.entries.iter().any(|k| k.node_id == e.node_id) {
                     self.answer.entries.push(e);
@@ -328,11 +375,13 @@ async fn seal_drafts(
     let answer = std::mem::replace(&mut dir.answer, Directory::new().answer);
     let (answer, page) = blocking(shared, move |s| {
         let now = now_ms();
+        let trust = s.keys.trust();
+        let gate = crate::readers::load(&s.store, &answer, &trust, now)?;
         let mut changed = Vec::new();
         let mut out = Vec::with_capacity(page.len());
         for mut rec in page {
             if rec.state == SendState::Draft {
-                let p = plan(&rec, &answer, &s.keys.trust(), &s.keys.identity.node_id, now);
+                let p = plan(&rec, &answer, &trust, &gate, &s.keys.identity.node_id, now);
                 let before = (rec.state, rec.reason.clone());
                 apply_plan(&mut rec, p, &s.keys, now);
                 if (rec.state, rec.reason.clone()) != before {
@@ -455,7 +504,10 @@ mod tests {
     use super::*;
     use cordon_common::envelope::{open, verify, HeaderLimits, ParsedEnvelope};
     use cordon_common::identity::KeyAlgorithm;
-    use cordon_common::ids::{MessageId, Role};
+    use cordon_common::ids::{MessageId, OperationName, Role};
+    use cordon_common::roster::{
+        Roster, RosterChannel, RosterOperation, Selector as RosterSelector, SignedRoster,
+    };
     use cordon_common::msg::{MessageKind, Priority};
     use cordon_common::testkit::{now_ms as kit_now, Kit, KitNode};
     use cordon_common::wire::DirectoryEntry;
@@ -486,6 +538,152 @@ mod tests {
     }
 
     use rustls::pki_types::pem::PemObject;
+
+    /// Operation cosmo-2 with the participants OCU, BE-NCP, HU-NCP and NL-NCP (not
+    /// XX-NCP), every participant reading its channels.
+    fn cosmo_roster(version: u64) -> Roster {
+        let op: OperationName = "cosmo-2".parse().unwrap();
+        let everyone = RosterSelector {
+            participants: true,
+            ..RosterSelector::default()
+        };
+        Roster {
+            version,
+            issued_at: 1,
+            operations: vec![RosterOperation {
+                name: op.clone(),
+                participants: RosterSelector {
+                    nodes: ["OCU", "BE-NCP", "HU-NCP", "NL-NCP"]
+                        .iter()
+                        .map(|n| n.parse().unwrap())
+                        .collect(),
+                    ..RosterSelector::default()
+                },
+                channels: ["alerts", "notices"]
+                    .iter()
+                    .map(|c| RosterChannel {
+                        channel: ChannelName::operation(&op, c).unwrap(),
+                        read: everyone.clone(),
+                    })
+                    .collect(),
+            }],
+        }
+    }
+
+    fn cosmo_gate() -> ReaderGate {
+        ReaderGate::new(Some(cosmo_roster(1)), Default::default())
+    }
+
+    fn alert_to(channel: &str, now: u64) -> SentRecord {
+        let mut rec = draft(MessageKind::Alert, Priority::Urgent);
+        rec.to = vec![channel.parse().unwrap()];
+        rec.created_at = now;
+        rec.expires_at = now + 60_000;
+        rec
+    }
+
+    #[test]
+    fn a_reader_the_signed_roster_does_not_name_is_never_sealed_to() {
+        // A compromised hub names a non-participant (a genuine federation member) as a
+        // reader of the channel, with its genuine certificate and key bundle.
+        let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
+        let be = kit.node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519).unwrap();
+        let nl = kit.node("NL-NCP", Role::Member, KeyAlgorithm::Ed25519).unwrap();
+        let xx = kit.node("XX-NCP", Role::Member, KeyAlgorithm::Ed25519).unwrap();
+        let trust = kit.trust(&[]).unwrap();
+        let now = kit_now();
+        let rec = alert_to("op/cosmo-2/alerts", now);
+        let dir = DirectoryResponse {
+            readers: vec![(
+                rec.to[0].clone(),
+                vec![nl.identity.node_id.clone(), xx.identity.node_id.clone()],
+            )],
+            entries: vec![entry(&nl, true), entry(&xx, true)],
+            roster: None,
+        };
+        match plan(&rec, &dir, &trust, &cosmo_gate(), &be.identity.node_id, now) {
+            SealPlan::Seal { keys, left_out } => {
+                let to: Vec<_> = keys.iter().map(|k| k.node_id.as_str()).collect();
+                assert_eq!(to, ["NL-NCP"]);
+                assert_eq!(left_out.len(), 1);
+                assert_eq!(left_out[0].node.as_str(), "XX-NCP");
+                assert!(left_out[0].reason.contains("operation roster"), "{left_out:?}");
+                assert!(left_out[0].permanent);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Without a roster, a channel message waits: no reader can be checked.
+        match plan(&rec, &dir, &trust, &ReaderGate::default(), &be.identity.node_id, now) {
+            SealPlan::Wait(why) => assert!(why.contains("roster"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_key_bundle_older_than_one_seen_is_not_sealed_to() {
+        // The hub serves NL-NCP's old bundle after NL-NCP rotated its X25519 key.
+        let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
+        let be = kit.node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519).unwrap();
+        let nl = kit.node("NL-NCP", Role::Member, KeyAlgorithm::Ed25519).unwrap();
+        let trust = kit.trust(&[]).unwrap();
+        let now = kit_now();
+        let rec = alert_to("op/cosmo-2/alerts", now);
+        let old_kem = cordon_common::envelope::KemKeyPair::generate().unwrap();
+        let old = KeyBundle::sign(&nl.identity, &nl.key, &old_kem, now - 10_000).unwrap();
+        let mut e = entry(&nl, true);
+        e.bundle = Some(serde_bytes::ByteBuf::from(old.as_bytes().to_vec()));
+        let dir = DirectoryResponse {
+            readers: vec![(rec.to[0].clone(), vec![nl.identity.node_id.clone()])],
+            entries: vec![e],
+            roster: None,
+        };
+        let seen = [(nl.identity.node_id.clone(), now - 5_000)].into_iter().collect();
+        let gate = ReaderGate::new(Some(cosmo_roster(1)), seen);
+        match plan(&rec, &dir, &trust, &gate, &be.identity.node_id, now) {
+            SealPlan::Seal { keys, left_out } => {
+                assert!(keys.is_empty(), "sealed to a replaced key");
+                assert!(left_out[0].reason.contains("older than one seen"), "{left_out:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_store_pins_the_newest_roster_and_bundle_times() {
+        let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
+        let nl = kit.node("NL-NCP", Role::Member, KeyAlgorithm::Ed25519).unwrap();
+        let trust = kit.trust(&[]).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&dir.path().join("node.redb")).unwrap();
+        let now = kit_now();
+        let answer = |roster: Option<&SignedRoster>, bundle: &KeyBundle| {
+            let mut e = entry(&nl, true);
+            e.bundle = Some(serde_bytes::ByteBuf::from(bundle.as_bytes().to_vec()));
+            DirectoryResponse {
+                readers: vec![],
+                entries: vec![e],
+                roster: roster.map(|r| serde_bytes::ByteBuf::from(r.as_bytes().to_vec())),
+            }
+        };
+        let v2 = kit.ca.sign_roster(&cosmo_roster(2)).unwrap();
+        let g = crate::readers::load(&store, &answer(Some(&v2), &nl.bundle), &trust, now).unwrap();
+        assert_eq!(g.roster().unwrap().version, 2);
+
+        // Later the hub serves an older roster (v1, naming XX-NCP too), one signed by
+        // another key, and NL-NCP's bundle from before: v2 and the newer bundle time stay.
+        let mut wider = cosmo_roster(1);
+        wider.operations[0].participants.nodes.push("XX-NCP".parse().unwrap());
+        let v1 = kit.ca.sign_roster(&wider).unwrap();
+        let other = Kit::new(KeyAlgorithm::Ed25519).unwrap();
+        let forged = other.ca.sign_roster(&cosmo_roster(9)).unwrap();
+        let old_kem = cordon_common::envelope::KemKeyPair::generate().unwrap();
+        let old = KeyBundle::sign(&nl.identity, &nl.key, &old_kem, 1).unwrap();
+        for served in [Some(&v1), Some(&forged), None] {
+            let g = crate::readers::load(&store, &answer(served, &old), &trust, now).unwrap();
+            assert_eq!(g.roster().unwrap().version, 2);
+            assert!(g.check_bundle(&nl.identity.node_id, 1).is_err());
+        }
+    }
 
     #[test]
     fn channel_message_is_sealed_to_verified_readers_and_self() {
@@ -523,8 +721,9 @@ mod tests {
                 entry(&hu, false),
                 entry(&nl, true),
             ],
+            roster: None,
         };
-        let p = plan(&rec, &dir, &trust, &ocu.identity.node_id, now);
+        let p = plan(&rec, &dir, &trust, &cosmo_gate(), &ocu.identity.node_id, now);
         let keys = node_keys(&kit, ocu);
         apply_plan(&mut rec, p, &keys, now);
         assert_eq!(rec.state, SendState::Sealed);
@@ -562,8 +761,11 @@ mod tests {
         let empty = DirectoryResponse {
             readers: vec![(rec.to[0].clone(), vec![hu.identity.node_id.clone()])],
             entries: vec![],
+            roster: None,
         };
-        match plan(&rec, &empty, &trust, &ocu.identity.node_id, now) {
+        // A direct message needs no roster: the sender names its addressee.
+        let gate = ReaderGate::default();
+        match plan(&rec, &empty, &trust, &gate, &ocu.identity.node_id, now) {
             SealPlan::Wait(why) => {
                 assert!(why.contains("HU-NCP: not in the hub's directory"), "{why}")
             }
@@ -574,11 +776,11 @@ mod tests {
             ..empty.clone()
         };
         assert!(matches!(
-            plan(&rec, &with, &trust, &ocu.identity.node_id, now),
+            plan(&rec, &with, &trust, &gate, &ocu.identity.node_id, now),
             SealPlan::Seal { ref keys, .. } if keys.len() == 1
         ));
         assert!(matches!(
-            plan(&rec, &with, &trust, &ocu.identity.node_id, now + 1000),
+            plan(&rec, &with, &trust, &gate, &ocu.identity.node_id, now + 1000),
             SealPlan::Fail(_)
         ));
         let keys = node_keys(&kit, ocu);
@@ -602,6 +804,7 @@ mod tests {
         let dir = DirectoryResponse {
             readers: vec![],
             entries: vec![e],
+            roster: None,
         };
         let err = verified_key(&dir, &hu.identity.node_id, &trust, kit_now()).unwrap_err();
         assert!(err.permanent);

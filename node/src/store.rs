@@ -9,6 +9,7 @@
 //! | `receipts` | (message id, node id) | [`ReceiptRecord`]: receipts received for messages this node sent |
 //! | `refusals` | local sequence | [`RefusalRecord`]: envelopes refused, with the reason (the local audit) |
 //! | `meta` | name | counter |
+//! | `pins` | name | what this node has seen and must not go back on: the newest signed roster (`roster`), the newest key bundle time per node (`bundle/<ID>`, u64 big-endian) |
 //!
 //! Every method is one transaction, committed with fsync before it returns. The methods
 //! block: call them from `spawn_blocking`. Values are MessagePack maps (named fields) so
@@ -32,6 +33,7 @@ const INBOX_ORDER: TableDefinition<u64, Id> = TableDefinition::new("inbox_order"
 const RECEIPTS: TableDefinition<(Id, &str), &[u8]> = TableDefinition::new("receipts");
 const REFUSALS: TableDefinition<u64, &[u8]> = TableDefinition::new("refusals");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+const PINS: TableDefinition<&str, &[u8]> = TableDefinition::new("pins");
 
 const INBOX_SEQ: &str = "inbox_seq";
 const REFUSAL_SEQ: &str = "refusal_seq";
@@ -386,6 +388,7 @@ impl Store {
             tx.open_table(RECEIPTS).map_err(dberr)?;
             tx.open_table(REFUSALS).map_err(dberr)?;
             tx.open_table(META).map_err(dberr)?;
+            tx.open_table(PINS).map_err(dberr)?;
         }
         tx.commit().map_err(|e| open_err(e.to_string()))?;
         Ok(Self { db })
@@ -640,6 +643,35 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// The pinned values named `names` (see the `pins` table), `None` where unset.
+    pub fn pins(&self, names: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let tx = self.db.begin_read().map_err(dberr)?;
+        let pins = tx.open_table(PINS).map_err(dberr)?;
+        names
+            .iter()
+            .map(|n| {
+                pins.get(n.as_str())
+                    .map(|v| v.map(|g| g.value().to_vec()))
+                    .map_err(dberr)
+            })
+            .collect()
+    }
+
+    /// Set pinned values, all in one transaction.
+    pub fn set_pins(&self, values: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        if values.is_empty() {
+            return Ok(());
+        }
+        let tx = self.db.begin_write().map_err(dberr)?;
+        {
+            let mut pins = tx.open_table(PINS).map_err(dberr)?;
+            for (name, value) in values {
+                pins.insert(name.as_str(), value.as_slice()).map_err(dberr)?;
+            }
+        }
+        tx.commit().map_err(dberr)
     }
 
     /// The highest local inbox sequence (0 when empty).

@@ -50,14 +50,20 @@ pub fn write_hub_config(
     std::fs::create_dir_all(dir)?;
     let policy_path = dir.join("policy.toml");
     std::fs::write(&policy_path, policy)?;
+    let roster_path = dir.join("roster.signed");
+    if let Err(e) = pki.sign_roster(policy, &roster_path) {
+        // A policy the hub will refuse anyway (tests of bad policies): no roster.
+        tracing::debug!(error = %e, "no roster signed for this policy");
+    }
     let cfg = format!(
-        "[hub]\nlisten = \"{listen}\"\ndata_dir = \"{data}\"\n\n[tls]\ncert = \"{cert}\"\nkey = \"{key}\"\nroot = \"{root}\"\ncrls = [\"{crl}\"]\n\n[policy]\nfile = \"{policy}\"\n\n[limits]\n{limits}\n",
+        "[hub]\nlisten = \"{listen}\"\ndata_dir = \"{data}\"\n\n[tls]\ncert = \"{cert}\"\nkey = \"{key}\"\nroot = \"{root}\"\ncrls = [\"{crl}\"]\n\n[policy]\nfile = \"{policy}\"\nroster = \"{roster}\"\n\n[limits]\n{limits}\n",
         data = dir.join("data").display(),
         cert = pki.hub_cert.display(),
         key = pki.hub_key.display(),
         root = pki.root_path().display(),
         crl = pki.crl_path().display(),
         policy = policy_path.display(),
+        roster = roster_path.display(),
     );
     let path = dir.join("hub.toml");
     std::fs::write(&path, cfg)?;
@@ -101,6 +107,12 @@ impl TestHub {
             config_path,
             policy_path,
         })
+    }
+
+    /// Its signed roster file (re-sign it with [`Pki::sign_roster`] when the policy's
+    /// readers change).
+    pub fn roster_path(&self) -> PathBuf {
+        self.hub.state().config.roster.clone()
     }
 
     /// The hub's address.

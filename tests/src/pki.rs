@@ -93,6 +93,22 @@ impl Pki {
         self.ca.crl_path()
     }
 
+    /// Sign the operation roster of `policy` (TOML text) into `out`, with a version
+    /// above every roster this process signed before.
+    pub fn sign_roster(&self, policy: &str, out: &Path) -> Result<()> {
+        static LAST: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let policy = cordon_hub::policy::Policy::parse(policy, "policy.toml")?;
+        let now = cordon_common::testkit::now_ms();
+        let version = LAST
+            .fetch_max(now, std::sync::atomic::Ordering::SeqCst)
+            .max(now)
+            .saturating_add(1);
+        LAST.fetch_max(version, std::sync::atomic::Ordering::SeqCst);
+        let signed = self.ca.ca().sign_roster(&policy.roster(version, now))?;
+        std::fs::write(out, signed.as_bytes())?;
+        Ok(())
+    }
+
     /// The root, DER.
     pub fn roots(&self) -> Result<Vec<CertificateDer<'static>>> {
         Ok(cordon_common::pki::read_pem_certs(&self.root_path())?)

@@ -75,6 +75,8 @@ async fn a_changed_policy_file_is_reloaded_and_only_affected_sessions_are_closed
         r#"countries = ["BE", "HU", "US"]"#,
     );
     assert_ne!(without_nl, COSMO_2, "the test policy names NL");
+    // The Secretariat signs the roster of the new policy; the hub loads both.
+    pki.sign_roster(&without_nl, &hub.roster_path()).unwrap();
     std::fs::write(&hub.policy_path, without_nl).unwrap();
     // The watcher polls every 2 s.
     tokio::time::timeout(Duration::from_secs(10), nl.session.connection().closed())
@@ -90,4 +92,55 @@ async fn a_changed_policy_file_is_reloaded_and_only_affected_sessions_are_closed
             .all(|g| !g.read && g.publish.is_empty()),
         "no grant any more"
     );
+}
+
+/// The hub's readers must be the signed roster's: a policy that adds a reader (here it
+/// makes XX-NCP, a federation member outside the operation, a participant) without a
+/// roster signed by the federation root is refused, and so is a roster signed by the
+/// hub's own key. The policy in force stays, and XX-NCP gets no grant.
+#[tokio::test]
+async fn a_policy_whose_readers_the_signed_roster_does_not_name_is_refused() {
+    let pki = Pki::new().unwrap();
+    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "")
+        .await
+        .unwrap();
+    let wider = COSMO_2.replace(
+        r#"countries = ["BE", "HU", "NL", "US"]"#,
+        r#"countries = ["BE", "HU", "NL", "US", "XX"]"#,
+    );
+    assert_ne!(wider, COSMO_2, "the test policy names the countries");
+    std::fs::write(&hub.policy_path, &wider).unwrap();
+    let report = hub.hub.reload().await;
+    assert!(!report.policy_reloaded, "{report:?}");
+    let err = report.policy_error.expect("refused");
+    assert!(err.contains("participants differ"), "{err}");
+    assert!(err.contains("cordon-hub ca roster"), "says what to do: {err}");
+
+    // A roster for the wider policy signed with the hub's key, not the root's.
+    let policy = cordon_hub::policy::Policy::parse(&wider, "p").unwrap();
+    let hub_key = cordon_common::pki::IdentityKey::load(&pki.hub_key).unwrap().0;
+    let forged = policy.roster(u64::MAX, 1).sign(&hub_key).unwrap();
+    std::fs::write(hub.roster_path(), forged.as_bytes()).unwrap();
+    let report = hub.hub.reload().await;
+    assert!(!report.policy_reloaded, "{report:?}");
+    assert!(
+        report.policy_error.unwrap().contains("not signed by the federation root"),
+        "forged roster refused"
+    );
+
+    let xx = pki.node("XX-NCP", Role::Member).unwrap();
+    let again = connect_raw(&pki, &xx, hub.addr()).await.unwrap();
+    assert!(
+        again
+            .welcome()
+            .grants
+            .iter()
+            .all(|g| !g.read && g.publish.is_empty()),
+        "XX-NCP is still no participant"
+    );
+
+    // Signed by the root, the pair is put in force.
+    pki.sign_roster(&wider, &hub.roster_path()).unwrap();
+    let report = hub.hub.reload().await;
+    assert!(report.policy_reloaded, "{report:?}");
 }

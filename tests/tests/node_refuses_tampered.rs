@@ -111,6 +111,7 @@ async fn fake_hub(
             Ok(Some(Frame::DirectoryRequest(_))) => Frame::DirectoryResponse(DirectoryResponse {
                 readers: vec![],
                 entries: vec![],
+                roster: None,
             }),
             Ok(Some(Frame::Ping(p))) => Frame::Pong(Pong { nonce: p.nonce }),
             _ => break,

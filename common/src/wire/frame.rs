@@ -160,6 +160,12 @@ pub struct DirectoryResponse {
     pub readers: Vec<(ChannelName, Vec<NodeId>)>,
     /// Every node named above or requested.
     pub entries: Vec<DirectoryEntry>,
+    /// The signed operation roster in force at the hub (`cordon_common::roster`), against
+    /// which the sender checks every reader named above. Absent when the hub has none;
+    /// left out of the encoding then, so the frame is the two-element array of earlier
+    /// builds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roster: Option<serde_bytes::ByteBuf>,
 }
 
 /// Node → hub: the node's signed key bundle.

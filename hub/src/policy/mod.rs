@@ -21,6 +21,7 @@ mod load;
 mod matrix;
 mod model;
 mod raw;
+mod roster;
 mod subject;
 
 #[cfg(test)]
