@@ -34,5 +34,8 @@ issue HU-NCP  member "Hungarian Customs"            HU
 issue NL-NCP  member "Dutch Customs"                NL
 issue US-NCP  member "U.S. Customs and Border Protection" US
 issue XX-NCP  member "Non-participating Administration"  FR
+# Who reads which channel, signed by the root: nodes seal channel messages only to
+# readers this roster names. Sign it again whenever policy.toml's readers change.
+"$hub_bin" ca roster --dir "$pki/ca" --policy "$here/policy.toml" --out "$pki/roster.signed"
 echo
 echo "Example PKI written to $pki (demo keys, mode 0600)."
