@@ -281,8 +281,12 @@ mod tests {
     #[test]
     fn readers_are_participants_named_by_the_channel() {
         let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
-        let be = kit.node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519).unwrap();
-        let xx = kit.node("XX-NCP", Role::Member, KeyAlgorithm::Ed25519).unwrap();
+        let be = kit
+            .node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
+        let xx = kit
+            .node("XX-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
         let ocu = kit.node("OCU", Role::Ocu, KeyAlgorithm::Ed25519).unwrap();
         let r = roster(1);
         let alerts: ChannelName = "op/cosmo-2/alerts".parse().unwrap();
@@ -307,7 +311,9 @@ mod tests {
             assert_eq!(signed.verify(&roots).unwrap(), roster(3));
 
             // The hub's (or any node's) key is not the root's.
-            let hub = kit.node("HUB-X", Role::Member, KeyAlgorithm::Ed25519).unwrap();
+            let hub = kit
+                .node("HUB-X", Role::Member, KeyAlgorithm::Ed25519)
+                .unwrap();
             let forged = roster(3).sign(&hub.key).unwrap();
             assert_eq!(forged.verify(&roots), Err(RosterError::BadSignature));
 

@@ -150,13 +150,19 @@ read = { participants = true }
         let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let policy = Policy::parse(POLICY, "policy.toml").unwrap();
-        let wider =
-            Policy::parse(&POLICY.replace("\"BE\", \"NL\"", "\"BE\", \"NL\", \"FR\""), "p").unwrap();
+        let wider = Policy::parse(
+            &POLICY.replace("\"BE\", \"NL\"", "\"BE\", \"NL\", \"FR\""),
+            "p",
+        )
+        .unwrap();
         let signed = kit.ca.sign_roster(&wider.roster(1, 1)).unwrap();
         let path = write(dir.path(), signed.as_bytes());
         let e = load_roster(&path, &[kit.ca.cert_der().clone()], &policy, None).unwrap_err();
         let msg = e.to_string();
-        assert!(msg.contains("operation cosmo-2: participants differ"), "{msg}");
+        assert!(
+            msg.contains("operation cosmo-2: participants differ"),
+            "{msg}"
+        );
         assert!(msg.contains("cordon-hub ca roster"), "{msg}");
     }
 

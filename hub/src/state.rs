@@ -118,7 +118,10 @@ impl HubState {
 
     /// The signed operation roster in force, served with every directory answer.
     pub fn roster(&self) -> Option<Arc<RosterInForce>> {
-        self.roster.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.roster
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Replace the roster (with a policy it matches).

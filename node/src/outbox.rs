@@ -505,10 +505,10 @@ mod tests {
     use cordon_common::envelope::{open, verify, HeaderLimits, ParsedEnvelope};
     use cordon_common::identity::KeyAlgorithm;
     use cordon_common::ids::{MessageId, OperationName, Role};
+    use cordon_common::msg::{MessageKind, Priority};
     use cordon_common::roster::{
         Roster, RosterChannel, RosterOperation, Selector as RosterSelector, SignedRoster,
     };
-    use cordon_common::msg::{MessageKind, Priority};
     use cordon_common::testkit::{now_ms as kit_now, Kit, KitNode};
     use cordon_common::wire::DirectoryEntry;
 
@@ -587,9 +587,15 @@ mod tests {
         // A compromised hub names a non-participant (a genuine federation member) as a
         // reader of the channel, with its genuine certificate and key bundle.
         let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
-        let be = kit.node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519).unwrap();
-        let nl = kit.node("NL-NCP", Role::Member, KeyAlgorithm::Ed25519).unwrap();
-        let xx = kit.node("XX-NCP", Role::Member, KeyAlgorithm::Ed25519).unwrap();
+        let be = kit
+            .node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
+        let nl = kit
+            .node("NL-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
+        let xx = kit
+            .node("XX-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
         let trust = kit.trust(&[]).unwrap();
         let now = kit_now();
         let rec = alert_to("op/cosmo-2/alerts", now);
@@ -607,13 +613,23 @@ mod tests {
                 assert_eq!(to, ["NL-NCP"]);
                 assert_eq!(left_out.len(), 1);
                 assert_eq!(left_out[0].node.as_str(), "XX-NCP");
-                assert!(left_out[0].reason.contains("operation roster"), "{left_out:?}");
+                assert!(
+                    left_out[0].reason.contains("operation roster"),
+                    "{left_out:?}"
+                );
                 assert!(left_out[0].permanent);
             }
             other => panic!("{other:?}"),
         }
         // Without a roster, a channel message waits: no reader can be checked.
-        match plan(&rec, &dir, &trust, &ReaderGate::default(), &be.identity.node_id, now) {
+        match plan(
+            &rec,
+            &dir,
+            &trust,
+            &ReaderGate::default(),
+            &be.identity.node_id,
+            now,
+        ) {
             SealPlan::Wait(why) => assert!(why.contains("roster"), "{why}"),
             other => panic!("{other:?}"),
         }
@@ -623,8 +639,12 @@ mod tests {
     fn a_key_bundle_older_than_one_seen_is_not_sealed_to() {
         // The hub serves NL-NCP's old bundle after NL-NCP rotated its X25519 key.
         let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
-        let be = kit.node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519).unwrap();
-        let nl = kit.node("NL-NCP", Role::Member, KeyAlgorithm::Ed25519).unwrap();
+        let be = kit
+            .node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
+        let nl = kit
+            .node("NL-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
         let trust = kit.trust(&[]).unwrap();
         let now = kit_now();
         let rec = alert_to("op/cosmo-2/alerts", now);
@@ -637,12 +657,17 @@ mod tests {
             entries: vec![e],
             roster: None,
         };
-        let seen = [(nl.identity.node_id.clone(), now - 5_000)].into_iter().collect();
+        let seen = [(nl.identity.node_id.clone(), now - 5_000)]
+            .into_iter()
+            .collect();
         let gate = ReaderGate::new(Some(cosmo_roster(1)), seen);
         match plan(&rec, &dir, &trust, &gate, &be.identity.node_id, now) {
             SealPlan::Seal { keys, left_out } => {
                 assert!(keys.is_empty(), "sealed to a replaced key");
-                assert!(left_out[0].reason.contains("older than one seen"), "{left_out:?}");
+                assert!(
+                    left_out[0].reason.contains("older than one seen"),
+                    "{left_out:?}"
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -651,7 +676,9 @@ mod tests {
     #[test]
     fn the_store_pins_the_newest_roster_and_bundle_times() {
         let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
-        let nl = kit.node("NL-NCP", Role::Member, KeyAlgorithm::Ed25519).unwrap();
+        let nl = kit
+            .node("NL-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
         let trust = kit.trust(&[]).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let store = crate::store::Store::open(&dir.path().join("node.redb")).unwrap();
@@ -672,7 +699,10 @@ mod tests {
         // Later the hub serves an older roster (v1, naming XX-NCP too), one signed by
         // another key, and NL-NCP's bundle from before: v2 and the newer bundle time stay.
         let mut wider = cosmo_roster(1);
-        wider.operations[0].participants.nodes.push("XX-NCP".parse().unwrap());
+        wider.operations[0]
+            .participants
+            .nodes
+            .push("XX-NCP".parse().unwrap());
         let v1 = kit.ca.sign_roster(&wider).unwrap();
         let other = Kit::new(KeyAlgorithm::Ed25519).unwrap();
         let forged = other.ca.sign_roster(&cosmo_roster(9)).unwrap();
@@ -723,7 +753,14 @@ mod tests {
             ],
             roster: None,
         };
-        let p = plan(&rec, &dir, &trust, &cosmo_gate(), &ocu.identity.node_id, now);
+        let p = plan(
+            &rec,
+            &dir,
+            &trust,
+            &cosmo_gate(),
+            &ocu.identity.node_id,
+            now,
+        );
         let keys = node_keys(&kit, ocu);
         apply_plan(&mut rec, p, &keys, now);
         assert_eq!(rec.state, SendState::Sealed);
@@ -780,7 +817,14 @@ mod tests {
             SealPlan::Seal { ref keys, .. } if keys.len() == 1
         ));
         assert!(matches!(
-            plan(&rec, &with, &trust, &gate, &ocu.identity.node_id, now + 1000),
+            plan(
+                &rec,
+                &with,
+                &trust,
+                &gate,
+                &ocu.identity.node_id,
+                now + 1000
+            ),
             SealPlan::Fail(_)
         ));
         let keys = node_keys(&kit, ocu);

@@ -668,7 +668,8 @@ impl Store {
         {
             let mut pins = tx.open_table(PINS).map_err(dberr)?;
             for (name, value) in values {
-                pins.insert(name.as_str(), value.as_slice()).map_err(dberr)?;
+                pins.insert(name.as_str(), value.as_slice())
+                    .map_err(dberr)?;
             }
         }
         tx.commit().map_err(dberr)

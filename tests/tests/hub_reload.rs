@@ -114,17 +114,25 @@ async fn a_policy_whose_readers_the_signed_roster_does_not_name_is_refused() {
     assert!(!report.policy_reloaded, "{report:?}");
     let err = report.policy_error.expect("refused");
     assert!(err.contains("participants differ"), "{err}");
-    assert!(err.contains("cordon-hub ca roster"), "says what to do: {err}");
+    assert!(
+        err.contains("cordon-hub ca roster"),
+        "says what to do: {err}"
+    );
 
     // A roster for the wider policy signed with the hub's key, not the root's.
     let policy = cordon_hub::policy::Policy::parse(&wider, "p").unwrap();
-    let hub_key = cordon_common::pki::IdentityKey::load(&pki.hub_key).unwrap().0;
+    let hub_key = cordon_common::pki::IdentityKey::load(&pki.hub_key)
+        .unwrap()
+        .0;
     let forged = policy.roster(u64::MAX, 1).sign(&hub_key).unwrap();
     std::fs::write(hub.roster_path(), forged.as_bytes()).unwrap();
     let report = hub.hub.reload().await;
     assert!(!report.policy_reloaded, "{report:?}");
     assert!(
-        report.policy_error.unwrap().contains("not signed by the federation root"),
+        report
+            .policy_error
+            .unwrap()
+            .contains("not signed by the federation root"),
         "forged roster refused"
     );
 

@@ -13,8 +13,8 @@ use rustls_pki_types::CertificateDer;
 use time::{Duration, OffsetDateTime};
 
 use crate::identity::{KeyAlgorithm, NODE_URI_PREFIX};
-use crate::roster::{Roster, RosterError, SignedRoster};
 use crate::ids::{NodeId, Role};
+use crate::roster::{Roster, RosterError, SignedRoster};
 
 /// A CA operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -60,7 +60,9 @@ impl Policy {
                     }
                     for c in &op.channels {
                         match theirs.channels.iter().find(|t| t.channel == c.channel) {
-                            None => diffs.push(format!("channel {} is not in the roster", c.channel)),
+                            None => {
+                                diffs.push(format!("channel {} is not in the roster", c.channel))
+                            }
                             Some(t) if t.read != c.read => {
                                 diffs.push(format!("channel {}: readers differ", c.channel))
                             }
