@@ -576,3 +576,63 @@ async fn a_closed_operation_past_retention_is_purged_audited_and_its_ids_stay_kn
         assert!(store.contains(id).unwrap());
     }
 }
+
+/// Newest key bundle wins at the hub: a node's (or a thief's replay of its) older bundle
+/// cannot replace the one the directory serves.
+#[tokio::test]
+async fn an_older_key_bundle_is_refused_and_the_directory_keeps_the_newest() {
+    use cordon_common::envelope::{KemKeyPair, KeyBundle};
+    use cordon_common::wire::DirectoryRequest;
+    let f = fed().await;
+    let creds = f.pki.node("NL-NCP", Role::Member).unwrap();
+    let mut nl = TestClient::connect(&f.pki, &creds, f.hub.addr(), false)
+        .await
+        .unwrap();
+    let key = creds.identity_key().unwrap();
+    let now = cordon_testbed::client::now_ms();
+    let newer = KeyBundle::sign(
+        &creds.identity,
+        &key,
+        &KemKeyPair::generate().unwrap(),
+        now + 60_000,
+    )
+    .unwrap();
+    let older = KeyBundle::sign(
+        &creds.identity,
+        &key,
+        &KemKeyPair::generate().unwrap(),
+        now - 60_000,
+    )
+    .unwrap();
+    let ack = nl
+        .session
+        .publish_bundle(newer.as_bytes().to_vec())
+        .await
+        .unwrap();
+    assert!(ack.accepted, "{}", ack.reason);
+    let ack = nl
+        .session
+        .publish_bundle(older.as_bytes().to_vec())
+        .await
+        .unwrap();
+    assert!(!ack.accepted);
+    assert!(ack.reason.contains("not newer"), "{}", ack.reason);
+    // The same bundle again is fine (a reconnect republishes it).
+    let ack = nl
+        .session
+        .publish_bundle(newer.as_bytes().to_vec())
+        .await
+        .unwrap();
+    assert!(ack.accepted, "{}", ack.reason);
+    let mut be = client(&f, "BE-NCP", Role::Member).await;
+    let dir = be
+        .session
+        .directory(DirectoryRequest {
+            channels: vec![],
+            nodes: vec![creds.identity.node_id.clone()],
+        })
+        .await
+        .unwrap();
+    let served = dir.entries[0].bundle.as_ref().unwrap();
+    assert_eq!(served.as_ref(), newer.as_bytes());
+}
