@@ -9,7 +9,12 @@
 //!    one node each, round robin);
 //! 4. a flash notice to all N nodes: time until the last has it;
 //! 5. hub memory per idle connection (a separate `cordon-hub` process; its RSS before and
-//!    after opening the connections, all from one client UDP socket).
+//!    after opening the connections, all from one client UDP socket);
+//! 6. beside 3 and 4, in the same run, bare quinn baselines (`cordon_testbed::baseline`):
+//!    a 1 KiB round trip at the same rate over as many connections, and a fan-out to as
+//!    many; Cordon's p99 as a multiple of theirs;
+//! 7. the reconnect storm: N nodes on a `cordon-hub` process killed and restarted, until
+//!    all are back and caught up, beside the bare handshake rate.
 //!
 //! `cargo build --release -p cordon-hub -p cordon-testbed --bin cordon-bench`
 //! `./target/release/cordon-bench` (`--quick` for a short run).
@@ -30,6 +35,7 @@ use cordon_common::quic::{crypto_provider, read_frame, transport_config, write_f
 use cordon_common::wire::{
     Frame, Hello, KeyBundlePublish, PublishOutcome, Subscribe, DEFAULT_MAX_FRAME,
 };
+use cordon_testbed::baseline::{fan_out, handshakes, round_trips, BareClient, BareServer};
 use cordon_testbed::client::now_ms;
 use cordon_testbed::process::ChildGuard;
 use cordon_testbed::stall::{StallProbe, Stalls};
@@ -73,6 +79,9 @@ struct Args {
     /// Only the memory run.
     #[arg(long)]
     memory_only: bool,
+    /// Nodes in the reconnect storm (0: skip it).
+    #[arg(long, default_value_t = 1_000)]
+    storm: usize,
     /// Only the machine's slow spells: run the stall probe alone for this many seconds.
     #[arg(long, value_name = "SECONDS")]
     stall_probe: Option<u64>,
@@ -371,6 +380,12 @@ fn rss_kib(pid: u32) -> Result<u64> {
 /// A `cordon-hub` process (beside this binary) on a free port of 127.0.0.1, with its
 /// files in `dir`.
 async fn hub_process(pki: &Pki, dir: &str, limits: &str) -> Result<(ChildGuard, SocketAddr)> {
+    let (child, addr, _) = hub_process_with_config(pki, dir, limits).await?;
+    Ok((child, addr))
+}
+
+/// Start `cordon-hub run --config cfg`.
+fn spawn_hub(cfg: &std::path::Path) -> Result<ChildGuard> {
     let hub_bin: PathBuf = std::env::current_exe()?.with_file_name("cordon-hub");
     if !hub_bin.exists() {
         bail!(
@@ -378,6 +393,23 @@ async fn hub_process(pki: &Pki, dir: &str, limits: &str) -> Result<(ChildGuard, 
             hub_bin.display()
         );
     }
+    let cfg_s = cfg.to_str().context("path")?.to_owned();
+    Ok(ChildGuard(
+        std::process::Command::new(&hub_bin)
+            .args(["run", "--config", &cfg_s])
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {}", hub_bin.display()))?,
+    ))
+}
+
+/// As [`hub_process`], and the configuration file, to restart the hub with.
+async fn hub_process_with_config(
+    pki: &Pki,
+    dir: &str,
+    limits: &str,
+) -> Result<(ChildGuard, SocketAddr, PathBuf)> {
     let port = std::net::UdpSocket::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
@@ -389,17 +421,9 @@ async fn hub_process(pki: &Pki, dir: &str, limits: &str) -> Result<(ChildGuard, 
         limits,
         &addr.to_string(),
     )?;
-    let cfg_s = cfg.to_str().context("path")?.to_owned();
-    let child = ChildGuard(
-        std::process::Command::new(&hub_bin)
-            .args(["run", "--config", &cfg_s])
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {}", hub_bin.display()))?,
-    );
+    let child = spawn_hub(&cfg)?;
     tokio::time::sleep(Duration::from_millis(800)).await;
-    Ok((child, addr))
+    Ok((child, addr, cfg))
 }
 
 /// Hub memory per idle connection, from a separate hub process.
@@ -610,6 +634,23 @@ async fn hub_runs(a: &Args, pki: &Pki) -> Result<()> {
         l.clear,
         ms(l.clear_p99)
     );
+    // The bare QUIC round trip at the same rate and connection count, right after.
+    let bare = BareServer::start(pki)?;
+    let bare_client = BareClient::new(pki, &pki.node("BARE", Role::Rilo)?)?;
+    let rt = round_trips(&bare_client, bare.addr, a.nodes, a.rate, a.seconds).await?;
+    let ratio = l.p99.as_secs_f64() / pct(&rt, 0.99).as_secs_f64().max(1e-9);
+    println!(
+        "bare quinn round trip (1 KiB, mutual TLS, no Cordon code) at {} msg/s over {} connections: p50 {} p99 {}",
+        a.rate,
+        a.nodes,
+        ms(pct(&rt, 0.5)),
+        ms(pct(&rt, 0.99)),
+    );
+    println!(
+        "  Cordon / bare: p50 {:.1}x, p99 {ratio:.1}x (target p99 <= 3x: {})",
+        l.p50.as_secs_f64() / pct(&rt, 0.5).as_secs_f64().max(1e-9),
+        verdict(ratio <= 3.0)
+    );
     let n = notices(pki, addr, &arrivals, a.nodes, a.notices).await?;
     let p99 = pct(&n, 0.99);
     println!(
@@ -621,11 +662,125 @@ async fn hub_runs(a: &Args, pki: &Pki) -> Result<()> {
         n.len(),
         verdict(p99 < Duration::from_millis(100))
     );
+    let fan = fan_out(&bare_client, bare.addr, a.nodes, a.notices).await?;
+    let fan_ratio = p99.as_secs_f64() / pct(&fan, 0.99).as_secs_f64().max(1e-9);
+    println!(
+        "bare quinn {}-way fan-out (1 KiB, mutual TLS, no Cordon code): p50 {} p99 {}; Cordon / bare p99 {fan_ratio:.1}x (target <= 3x: {})",
+        a.nodes,
+        ms(pct(&fan, 0.5)),
+        ms(pct(&fan, 0.99)),
+        verdict(fan_ratio <= 3.0)
+    );
+    drop(bare);
     if let Some(hub) = in_process {
         hub.hub.shutdown().await;
     }
     drop(process);
 
+    Ok(())
+}
+
+/// The reconnect storm: `n` subscribed nodes (scripted, each reconnecting 50-150 ms after
+/// it loses the hub, as a node's backoff starts) on a `cordon-hub` process; the hub is
+/// killed (SIGKILL) and started again on the same address and data. Returns the time
+/// from the restart until every node has reconnected, published its key bundle,
+/// subscribed and received a flash notice published as soon as the new hub answered,
+/// and how many did.
+async fn reconnect_storm(n: usize) -> Result<(Duration, usize)> {
+    let pki = Arc::new(Pki::new()?);
+    let (mut child, addr, cfg) =
+        hub_process_with_config(&pki, "hub-storm", &format!("max_connections = {}", n + 100))
+            .await?;
+    let (marker_tx, marker_rx) = tokio::sync::watch::channel(None::<MessageId>);
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
+    for i in 0..n {
+        let creds = pki.node(&format!("S-{i:04}"), Role::Rilo)?;
+        let mut c = TestClient::connect(&pki, &creds, addr, true).await?;
+        let (pki, marker, done) = (pki.clone(), marker_rx.clone(), done_tx.clone());
+        tokio::spawn(async move {
+            loop {
+                match c.next_delivery(Duration::from_secs(1)).await {
+                    Ok(Some(d)) => {
+                        let id = ParsedEnvelope::parse(&d.envelope).map(|p| p.header.id).ok();
+                        if id.is_some() && id == *marker.borrow() {
+                            let _ = done.send(Instant::now());
+                            return;
+                        }
+                    }
+                    Ok(None) if c.session.connection().close_reason().is_none() => {}
+                    _ => loop {
+                        let jitter = 50 + (i as u64 * 37) % 100;
+                        tokio::time::sleep(Duration::from_millis(jitter)).await;
+                        if let Ok(fresh) = TestClient::connect(&pki, &creds, addr, true).await {
+                            c = fresh;
+                            break;
+                        }
+                    },
+                }
+            }
+        });
+    }
+    drop(done_tx);
+    let ocu = pki.node("OCU-S", Role::Ocu)?;
+    child.kill()?;
+    let restarted = Instant::now();
+    let _child = spawn_hub(&cfg)?;
+    let mut sender = loop {
+        match TestClient::connect(&pki, &ocu, addr, false).await {
+            Ok(c) => break c,
+            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    };
+    let to: Vec<ChannelName> = vec!["op/cosmo-2/notices".parse()?];
+    let me = vec![RecipientKey {
+        node_id: sender.identity.node_id.clone(),
+        public: *sender.kem.public(),
+    }];
+    let h = sender.header(MessageKind::Notice, "cosmo-2", &to, Priority::Flash)?;
+    let env = sender.seal(&h, &body(), &me)?;
+    marker_tx.send(Some(h.id))?;
+    let ack = sender.publish(env).await?;
+    if ack.outcome != PublishOutcome::Stored {
+        bail!("storm notice not stored: {}", ack.reason);
+    }
+    let mut last = restarted;
+    let mut count = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while count < n {
+        match tokio::time::timeout_at(deadline, done_rx.recv()).await {
+            Ok(Some(t)) => {
+                last = last.max(t);
+                count += 1;
+            }
+            _ => break,
+        }
+    }
+    Ok((last.duration_since(restarted), count))
+}
+
+/// The reconnect storm beside the bare handshake rate, measured just before it.
+async fn storm(a: &Args, pki: &Pki) -> Result<()> {
+    let bare = BareServer::start(pki)?;
+    let creds = pki.node("BARE-H", Role::Rilo)?;
+    let clients = (0..a.storm)
+        .map(|_| BareClient::new(pki, &creds))
+        .collect::<Result<Vec<_>>>()?;
+    let took = handshakes(&clients, bare.addr).await?;
+    drop(clients);
+    drop(bare);
+    println!(
+        "bare quinn: {} mutual-TLS handshakes at once in {} ({:.0} /s)",
+        a.storm,
+        ms(took),
+        a.storm as f64 / took.as_secs_f64().max(1e-9)
+    );
+    let (t, back) = reconnect_storm(a.storm).await?;
+    println!(
+        "reconnect storm: hub killed and restarted under {} subscribed nodes; {back} back and caught up (a notice published at once received) in {} (target < 3 s: {})",
+        a.storm,
+        ms(t),
+        verdict(back == a.storm && t < Duration::from_secs(3))
+    );
     Ok(())
 }
 
@@ -660,6 +815,7 @@ async fn main() -> Result<()> {
         a.seconds = 2;
         a.notices = 10;
         a.idle = vec![200, 1000];
+        a.storm = 200;
     }
     println!(
         "cordon-bench on {} cores",
@@ -674,6 +830,9 @@ async fn main() -> Result<()> {
     let pki = Pki::new()?;
     if !a.memory_only {
         hub_runs(&a, &pki).await?;
+    }
+    if a.storm > 0 && !a.memory_only {
+        storm(&a, &pki).await?;
     }
     println!("hub memory per idle connection (separate cordon-hub process, target <= 48 KiB):");
     for (count, per) in idle_memory(&pki, &a.idle, !a.idle_unsubscribed).await? {
