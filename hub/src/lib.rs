@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod policy;
 pub mod publish;
 pub mod reload;
+pub mod reset_key;
 pub mod retention;
 pub mod roster_file;
 pub mod server;

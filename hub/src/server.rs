@@ -152,11 +152,23 @@ impl RunningHub {
             idle_timeout: Duration::from_millis(limits.idle_timeout_ms),
             keep_alive: Duration::from_millis(limits.keep_alive_ms),
         })));
-        let endpoint =
-            quinn::Endpoint::server(server, config.listen).map_err(|e| StartError::Bind {
-                addr: config.listen.to_string(),
+        let endpoint_config =
+            crate::reset_key::endpoint_config(&config.data_dir).map_err(|e| StartError::Store {
+                path: config.data_dir.display().to_string(),
                 reason: e.to_string(),
             })?;
+        let bind = |e: std::io::Error| StartError::Bind {
+            addr: config.listen.to_string(),
+            reason: e.to_string(),
+        };
+        let socket = std::net::UdpSocket::bind(config.listen).map_err(bind)?;
+        let endpoint = quinn::Endpoint::new(
+            endpoint_config,
+            Some(server),
+            socket,
+            Arc::new(quinn::TokioRuntime),
+        )
+        .map_err(bind)?;
         let addr = endpoint.local_addr().map_err(|e| StartError::Bind {
             addr: config.listen.to_string(),
             reason: e.to_string(),

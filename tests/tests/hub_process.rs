@@ -584,3 +584,37 @@ async fn a_torn_audit_tail_is_named_by_verify_and_repaired_by_a_restart() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// After a crash, a node learns that its connection is gone from its next packet, not
+/// from its idle timeout (30 s): the restarted hub keeps its stateless-reset key
+/// (`reset.key` in the data directory) and answers the old connection's packets with a
+/// stateless reset the node recognises.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_crash_a_node_learns_at_its_next_packet_that_its_connection_is_gone() {
+    let pki = Pki::new().unwrap();
+    let probe = pki.node("US-NCP", Role::Member).unwrap();
+    let dir = pki.path().join("hub");
+    let mut hub = start_first(&pki, &probe, &dir).await;
+    let be = pki.node("BE-NCP", Role::Member).unwrap();
+    let mut client = TestClient::connect(&pki, &be, hub.addr, false)
+        .await
+        .unwrap();
+    client.session.ping(1).await.unwrap();
+    hub.kill();
+    let restarted = HubProcess::start(&pki, &probe, &hub.config, hub.addr)
+        .await
+        .expect("the hub restarts on its address");
+    let t = std::time::Instant::now();
+    let ping = tokio::time::timeout(Duration::from_secs(5), client.session.ping(2)).await;
+    assert!(
+        matches!(ping, Ok(Err(_))),
+        "the old connection fails at once, not after the idle timeout: {ping:?}"
+    );
+    let reason = client.session.connection().close_reason();
+    assert!(
+        matches!(reason, Some(quinn::ConnectionError::Reset)),
+        "closed by a stateless reset: {reason:?} after {:?}",
+        t.elapsed()
+    );
+    restarted.terminate().await;
+}

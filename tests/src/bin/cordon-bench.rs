@@ -82,6 +82,9 @@ struct Args {
     /// Nodes in the reconnect storm (0: skip it).
     #[arg(long, default_value_t = 1_000)]
     storm: usize,
+    /// Crash the hub in the storm (SIGKILL) rather than stop it (SIGTERM).
+    #[arg(long)]
+    storm_crash: bool,
     /// Only the machine's slow spells: run the stall probe alone for this many seconds.
     #[arg(long, value_name = "SECONDS")]
     stall_probe: Option<u64>,
@@ -682,11 +685,12 @@ async fn hub_runs(a: &Args, pki: &Pki) -> Result<()> {
 
 /// The reconnect storm: `n` subscribed nodes (scripted, each reconnecting 50-150 ms after
 /// it loses the hub, as a node's backoff starts) on a `cordon-hub` process; the hub is
-/// killed (SIGKILL) and started again on the same address and data. Returns the time
-/// from the restart until every node has reconnected, published its key bundle,
-/// subscribed and received a flash notice published as soon as the new hub answered,
-/// and how many did.
-async fn reconnect_storm(n: usize) -> Result<(Duration, usize)> {
+/// stopped (SIGTERM: it closes every connection; or with `crash`, SIGKILL: the nodes
+/// learn it only from their next packet) and started again on the same address and data.
+/// Returns the time from the stop until every node has reconnected, published its key
+/// bundle, subscribed and received a flash notice published as soon as the new hub
+/// answered, and how many did.
+async fn reconnect_storm(n: usize, crash: bool) -> Result<(Duration, usize)> {
     let pki = Arc::new(Pki::new()?);
     let (mut child, addr, cfg) =
         hub_process_with_config(&pki, "hub-storm", &format!("max_connections = {}", n + 100))
@@ -722,8 +726,16 @@ async fn reconnect_storm(n: usize) -> Result<(Duration, usize)> {
     }
     drop(done_tx);
     let ocu = pki.node("OCU-S", Role::Ocu)?;
-    child.kill()?;
     let restarted = Instant::now();
+    if crash {
+        child.kill()?;
+    } else {
+        let pid = child.0.id().to_string();
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()?;
+        child.0.wait()?;
+    }
     let _child = spawn_hub(&cfg)?;
     let mut sender = loop {
         match TestClient::connect(&pki, &ocu, addr, false).await {
@@ -774,9 +786,10 @@ async fn storm(a: &Args, pki: &Pki) -> Result<()> {
         ms(took),
         a.storm as f64 / took.as_secs_f64().max(1e-9)
     );
-    let (t, back) = reconnect_storm(a.storm).await?;
+    let (t, back) = reconnect_storm(a.storm, a.storm_crash).await?;
     println!(
-        "reconnect storm: hub killed and restarted under {} subscribed nodes; {back} back and caught up (a notice published at once received) in {} (target < 3 s: {})",
+        "reconnect storm: hub {} and restarted under {} subscribed nodes; {back} back and caught up (a notice published at once received) in {} from the stop (target < 3 s: {})",
+        if a.storm_crash { "killed (SIGKILL)" } else { "stopped (SIGTERM)" },
         a.storm,
         ms(t),
         verdict(back == a.storm && t < Duration::from_secs(3))
