@@ -209,6 +209,10 @@ async fn serve(
         Ok(Ok((_, _, None))) => return End::Closed("control stream finished before Hello".into()),
     };
 
+    // The handshake may have been made before a CRL reload (or resumed): check again.
+    if let Err((code, why)) = crate::recheck::admit(&state, &conn, &mut ctl_send, &cert).await {
+        return End::Peer(code, why);
+    }
     let subject = crate::policy::Subject::from(&identity);
     let (grants, direct) = state.policy().grants_for(&subject, now_ms());
     let welcome = Welcome {

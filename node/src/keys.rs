@@ -131,20 +131,33 @@ impl NodeKeys {
     }
 
     /// Read the CRL files again and put them in force with the same roots. A file that
-    /// does not read, parse or verify against the roots is refused with its error, and
-    /// the CRLs in force stay. Returns how many certificates are revoked now.
+    /// does not read, parse or verify against the roots, or a CRL older than the one in
+    /// force for its issuer, is refused with its error, and the CRLs in force stay. Returns how many certificates are revoked now.
     pub fn reload_trust(&self, crl_files: &[PathBuf]) -> Result<usize, KeyFileError> {
         let mut crls = Vec::new();
         for p in crl_files {
             crls.extend(read_pem_crls(p)?);
         }
         let trust = TrustStore::new(self.roots.clone(), crls)?;
+        self.trust().check_successor(&trust)?;
         let revoked = trust.revoked_count();
         *self
             .trust
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(trust);
         Ok(revoked)
+    }
+
+    /// Check this node's own certificate against its trust store at `now_unix_secs`
+    /// (dates, CRLs): the hub would refuse it for the same reason.
+    pub fn check_own_certificate(
+        &self,
+        now_unix_secs: u64,
+    ) -> Result<(), cordon_common::pki::TrustError> {
+        let leaf = self.chain.first().map(|c| c.to_vec()).unwrap_or_default();
+        self.trust()
+            .verify_node_cert(&leaf, now_unix_secs)
+            .map(|_| ())
     }
 
     /// A freshly signed key bundle for the X25519 key.

@@ -142,9 +142,32 @@ impl Pki {
 
     /// Revoke a node's certificate (rewrites the CRL file).
     pub fn revoke(&self, node: &NodeCreds) -> Result<()> {
+        self.revoke_serial(&node.serial)
+    }
+
+    /// Revoke the hub's certificate (rewrites the CRL file).
+    pub fn revoke_hub(&self) -> Result<()> {
+        self.revoke_serial(&cordon_hub::ca_dir::serial_of_cert_file(&self.hub_cert)?)
+    }
+
+    fn revoke_serial(&self, serial: &[u8]) -> Result<()> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp() - 1;
-        self.ca.revoke(&node.serial, now)?;
+        self.ca.revoke(serial, now)?;
         Ok(())
+    }
+
+    /// A node certificate valid from an hour ago until `seconds` from now.
+    pub fn node_expiring_in(&self, id: &str, role: Role, seconds: i64) -> Result<NodeCreds> {
+        let now = time::OffsetDateTime::now_utc();
+        self.node_with(
+            id,
+            role,
+            KeyAlgorithm::Ed25519,
+            Validity {
+                not_before: now - time::Duration::hours(1),
+                not_after: now + time::Duration::seconds(seconds),
+            },
+        )
     }
 }
 
