@@ -254,6 +254,44 @@ mod tests {
     }
 
     #[test]
+    fn own_certificate_is_checked_and_an_older_crl_refused() {
+        use cordon_common::identity::KeyAlgorithm;
+        use cordon_common::ids::Role;
+        use cordon_common::pki::TrustError;
+        use cordon_common::testkit::{now_ms, Kit};
+
+        let dir = tempfile::tempdir().unwrap();
+        let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
+        let me = kit
+            .node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
+        let write = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let tls = TlsFiles {
+            cert: write("node.crt", &me.cert_pem),
+            key: write("node.key", &me.key_pem),
+            root: write("root.crt", kit.ca.cert_pem()),
+            crls: vec![write("crl.pem", &kit.crl_pem(&[&me], 2).unwrap())],
+        };
+        let keys = NodeKeys::load(&tls, &dir.path().join("x25519.key")).unwrap();
+        let now = now_ms() / 1000;
+        assert_eq!(keys.check_own_certificate(now), Err(TrustError::Revoked));
+        // An older CRL (number 1, not listing this node) does not un-revoke it.
+        write("crl.pem", &kit.crl_pem(&[], 1).unwrap());
+        assert!(matches!(
+            keys.reload_trust(&tls.crls),
+            Err(KeyFileError::Trust(TrustError::CrlOlder { .. }))
+        ));
+        assert_eq!(keys.check_own_certificate(now), Err(TrustError::Revoked));
+        // Two years on (the kit issues for a year): expired.
+        let later = now + 2 * 365 * 24 * 3600;
+        assert_eq!(keys.check_own_certificate(later), Err(TrustError::Expired));
+    }
+
+    #[test]
     fn x25519_key_is_created_0600_and_reloaded() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x25519.key");
