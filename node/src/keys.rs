@@ -204,21 +204,16 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    #[test]
-    fn a_new_crl_is_put_in_force_and_a_bad_one_refused() {
-        use cordon_common::identity::KeyAlgorithm;
-        use cordon_common::ids::Role;
-        use cordon_common::pki::TrustError;
-        use cordon_common::testkit::{now_ms, Kit};
+    use cordon_common::identity::KeyAlgorithm;
+    use cordon_common::ids::Role;
+    use cordon_common::pki::TrustError;
+    use cordon_common::testkit::{now_ms, Kit, KitNode};
 
-        let dir = tempfile::tempdir().unwrap();
-        let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
-        let me = kit
-            .node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
-            .unwrap();
-        let signer = kit.node("OCU", Role::Ocu, KeyAlgorithm::Ed25519).unwrap();
+    /// `me`'s TLS files from `kit` in `dir`, with `crl` as the CRL file, and the keys
+    /// loaded from them.
+    fn load_keys(dir: &Path, kit: &Kit, me: &KitNode, crl: &str) -> (NodeKeys, TlsFiles) {
         let write = |name: &str, text: &str| {
-            let p = dir.path().join(name);
+            let p = dir.join(name);
             std::fs::write(&p, text).unwrap();
             p
         };
@@ -226,16 +221,29 @@ mod tests {
             cert: write("node.crt", &me.cert_pem),
             key: write("node.key", &me.key_pem),
             root: write("root.crt", kit.ca.cert_pem()),
-            crls: vec![write("crl.pem", &kit.crl_pem(&[], 1).unwrap())],
+            crls: vec![write("crl.pem", crl)],
         };
-        let keys = NodeKeys::load(&tls, &dir.path().join("x25519.key")).unwrap();
+        let keys = NodeKeys::load(&tls, &dir.join("x25519.key")).unwrap();
+        (keys, tls)
+    }
+
+    #[test]
+    fn a_new_crl_is_put_in_force_and_a_bad_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
+        let me = kit
+            .node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
+        let signer = kit.node("OCU", Role::Ocu, KeyAlgorithm::Ed25519).unwrap();
+        let (keys, tls) = load_keys(dir.path(), &kit, &me, &kit.crl_pem(&[], 1).unwrap());
+        let write = |text: &str| std::fs::write(&tls.crls[0], text).unwrap();
         let now = now_ms() / 1000;
         keys.trust()
             .verify_node_cert(&signer.cert_der, now)
             .unwrap();
 
         // The Secretariat revokes the OCU's certificate; the node reloads its CRL file.
-        write("crl.pem", &kit.crl_pem(&[&signer], 2).unwrap());
+        write(&kit.crl_pem(&[&signer], 2).unwrap());
         assert_eq!(keys.reload_trust(&tls.crls).unwrap(), 1);
         assert_eq!(
             keys.trust().verify_node_cert(&signer.cert_der, now),
@@ -244,7 +252,7 @@ mod tests {
 
         // A CRL from another CA is refused; the one in force stays.
         let rogue = Kit::new(KeyAlgorithm::Ed25519).unwrap();
-        write("crl.pem", &rogue.crl_pem(&[], 3).unwrap());
+        write(&rogue.crl_pem(&[], 3).unwrap());
         assert!(keys.reload_trust(&tls.crls).is_err());
         assert_eq!(
             keys.trust().verify_node_cert(&signer.cert_der, now),
@@ -255,32 +263,16 @@ mod tests {
 
     #[test]
     fn own_certificate_is_checked_and_an_older_crl_refused() {
-        use cordon_common::identity::KeyAlgorithm;
-        use cordon_common::ids::Role;
-        use cordon_common::pki::TrustError;
-        use cordon_common::testkit::{now_ms, Kit};
-
         let dir = tempfile::tempdir().unwrap();
         let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
         let me = kit
             .node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
             .unwrap();
-        let write = |name: &str, text: &str| {
-            let p = dir.path().join(name);
-            std::fs::write(&p, text).unwrap();
-            p
-        };
-        let tls = TlsFiles {
-            cert: write("node.crt", &me.cert_pem),
-            key: write("node.key", &me.key_pem),
-            root: write("root.crt", kit.ca.cert_pem()),
-            crls: vec![write("crl.pem", &kit.crl_pem(&[&me], 2).unwrap())],
-        };
-        let keys = NodeKeys::load(&tls, &dir.path().join("x25519.key")).unwrap();
+        let (keys, tls) = load_keys(dir.path(), &kit, &me, &kit.crl_pem(&[&me], 2).unwrap());
         let now = now_ms() / 1000;
         assert_eq!(keys.check_own_certificate(now), Err(TrustError::Revoked));
         // An older CRL (number 1, not listing this node) does not un-revoke it.
-        write("crl.pem", &kit.crl_pem(&[], 1).unwrap());
+        std::fs::write(&tls.crls[0], kit.crl_pem(&[], 1).unwrap()).unwrap();
         assert!(matches!(
             keys.reload_trust(&tls.crls),
             Err(KeyFileError::Trust(TrustError::CrlOlder { .. }))

@@ -12,6 +12,8 @@ const CERTIFICATE_REVOKED: u8 = 44;
 const CERTIFICATE_EXPIRED: u8 = 45;
 const CERTIFICATE_UNKNOWN: u8 = 46;
 const UNKNOWN_CA: u8 = 48;
+/// Sent for a certificate whose signature does not verify under the root.
+const DECRYPT_ERROR: u8 = 51;
 const CERTIFICATE_REQUIRED: u8 = 116;
 
 /// QUIC carries a TLS alert as the transport error code 0x100 + alert (RFC 9001 §4.8).
@@ -64,7 +66,7 @@ fn alert_reason(alert: u8) -> &'static str {
     match alert {
         CERTIFICATE_REVOKED => "revoked",
         CERTIFICATE_EXPIRED => "expired",
-        UNKNOWN_CA => "unknown-ca",
+        UNKNOWN_CA | DECRYPT_ERROR => "unknown-ca",
         UNSUPPORTED_CERTIFICATE => "wrong-usage",
         CERTIFICATE_REQUIRED => "no-certificate",
         _ => "bad-certificate",
@@ -80,6 +82,7 @@ fn is_certificate_alert(alert: u8) -> bool {
             | CERTIFICATE_EXPIRED
             | CERTIFICATE_UNKNOWN
             | UNKNOWN_CA
+            | DECRYPT_ERROR
             | CERTIFICATE_REQUIRED
     )
 }

@@ -172,6 +172,31 @@ impl Pki {
 }
 
 impl Pki {
+    /// This CA as an rcgen issuer (to sign what the CA tooling would not make).
+    fn issuer(&self) -> Result<rcgen::Issuer<'static, rcgen::KeyPair>> {
+        let ca_pem = std::fs::read_to_string(self.root_path())?;
+        let ca_key =
+            rcgen::KeyPair::from_pem(&std::fs::read_to_string(self.path().join("ca/ca.key"))?)?;
+        Ok(rcgen::Issuer::from_ca_cert_pem(&ca_pem, ca_key)?)
+    }
+
+    /// Write over the CRL file a CRL (revoking nothing, numbered 1000) that was due to be
+    /// replaced a day ago: thisUpdate two days ago, nextUpdate one day ago.
+    pub fn write_overdue_crl(&self) -> Result<()> {
+        let now = time::OffsetDateTime::now_utc();
+        let params = rcgen::CertificateRevocationListParams {
+            this_update: now - time::Duration::days(2),
+            next_update: now - time::Duration::days(1),
+            crl_number: rcgen::SerialNumber::from(1000u64),
+            issuing_distribution_point: None,
+            revoked_certs: vec![],
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        };
+        let crl = params.signed_by(&self.issuer()?)?;
+        std::fs::write(self.crl_path(), crl.pem()?)?;
+        Ok(())
+    }
+
     /// A certificate signed by this CA with parameters edited by `edit` (to make
     /// certificates that break the profile: no SAN URI, no clientAuth, ...).
     pub fn custom_node(
@@ -179,10 +204,7 @@ impl Pki {
         name: &str,
         edit: impl FnOnce(&mut rcgen::CertificateParams),
     ) -> Result<NodeCreds> {
-        let ca_pem = std::fs::read_to_string(self.root_path())?;
-        let ca_key =
-            rcgen::KeyPair::from_pem(&std::fs::read_to_string(self.path().join("ca/ca.key"))?)?;
-        let issuer = rcgen::Issuer::from_ca_cert_pem(&ca_pem, ca_key)?;
+        let issuer = self.issuer()?;
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519)?;
         let mut params = rcgen::CertificateParams::default();
         let mut dn = rcgen::DistinguishedName::new();

@@ -573,3 +573,24 @@ async fn an_older_crl_is_refused_and_the_newer_stays_in_force() {
     assert!(connect_raw(&pki, &nl, hub.addr()).await.is_err());
     assert_eq!(refused_count(&hub, "revoked").await, 1);
 }
+
+/// A CRL past its nextUpdate stays in force (nodes it does not list still get in), but
+/// the hub says so:
+/// a warning in its log and `cordon_crls_overdue`.
+#[tokio::test]
+async fn a_crl_past_its_next_update_is_counted_as_overdue_and_nodes_still_get_in() {
+    let pki = Pki::new().unwrap();
+    pki.write_overdue_crl().unwrap();
+    let hub = hub(&pki).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while metric_value(&hub.hub.state().metrics.render(), "cordon_crls_overdue") != Some(1.0) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{}",
+            hub.hub.state().metrics.render()
+        );
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    let be = pki.node("BE-NCP", Role::Member).unwrap();
+    connect_raw(&pki, &be, hub.addr()).await.unwrap();
+}

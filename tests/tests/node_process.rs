@@ -577,6 +577,17 @@ async fn taskings_waiting_for_a_key_bundle_do_not_hold_up_an_alert_queued_behind
 /// Reconnect quickly, so that a test sees several attempts.
 const RECONNECT_FAST: &str = "\n[limits]\nreconnect_initial_ms = 100\nreconnect_max_ms = 400\n";
 
+/// A hub and member node `id` in this process, reconnecting quickly.
+async fn hub_and_fast_node(id: &str) -> (Pki, TestHub, NodeCreds, RunningNode) {
+    let pki = Pki::new().unwrap();
+    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "")
+        .await
+        .unwrap();
+    let creds = pki.node(id, Role::Member).unwrap();
+    let node = in_process_node_with(&pki, &hub, &creds, RECONNECT_FAST).await;
+    (pki, hub, creds, node)
+}
+
 /// Wait (at most 30 s: a node looks at its CRL files every 10 s) until `node`'s status
 /// says a certificate was refused for `reason`.
 async fn wait_certificate_refused(node: &RunningNode, reason: &str) -> StatusView {
@@ -599,12 +610,7 @@ async fn wait_certificate_refused(node: &RunningNode, reason: &str) -> StatusVie
 /// refused; the node's status and log say why.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_daemon_revoked_while_connected_is_closed_and_stays_out() {
-    let pki = Pki::new().unwrap();
-    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "")
-        .await
-        .unwrap();
-    let creds = pki.node("NL-NCP", Role::Member).unwrap();
-    let nl = in_process_node_with(&pki, &hub, &creds, RECONNECT_FAST).await;
+    let (pki, hub, creds, nl) = hub_and_fast_node("NL-NCP").await;
     pki.revoke(&creds).unwrap();
     let report = hub.hub.reload().await;
     assert_eq!(report.revoked_sessions, vec!["NL-NCP".to_string()]);
@@ -638,12 +644,7 @@ async fn a_node_daemon_revoked_while_connected_is_closed_and_stays_out() {
 /// refused by the node itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_refuses_a_revoked_hub_certificate() {
-    let pki = Pki::new().unwrap();
-    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "")
-        .await
-        .unwrap();
-    let creds = pki.node("BE-NCP", Role::Member).unwrap();
-    let be = in_process_node_with(&pki, &hub, &creds, RECONNECT_FAST).await;
+    let (pki, hub, creds, be) = hub_and_fast_node("BE-NCP").await;
     pki.revoke_hub().unwrap();
     let st = wait_certificate_refused(&be, "hub-certificate-revoked").await;
     assert_eq!(st.sessions, 1, "{st:?}");
