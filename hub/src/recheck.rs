@@ -3,7 +3,9 @@
 //! before a CRL reload and send `Hello` after it, and a certificate valid at the
 //! handshake expires during a long session. So the certificate is checked again:
 //!
-//! - right before `Welcome` ([`admit`]), which refuses the spare connection;
+//! - right before `Welcome` ([`admit`]), which refuses the spare connection, and once
+//!   more right after the session is registered ([`after_register`]), which closes the
+//!   window between that check and the registration that a reload's sweep could miss;
 //! - at its `notAfter`: [`admit`] schedules the close of the session at that instant;
 //! - on every CRL or policy reload, and every [`RECHECK_INTERVAL`] ([`sweep`], [`run`]).
 //!
@@ -93,6 +95,15 @@ pub async fn admit(
         );
     }
     Ok(())
+}
+
+/// Right after the session is registered: check once more, so that a CRL reload that
+/// ran between the check before `Welcome` and the registration (its sweep did not see
+/// this session yet) still closes it. Any later reload sweeps it.
+pub async fn after_register(state: &Arc<HubState>, conn: &quinn::Connection, cert: &[u8]) {
+    if let Err(r) = check(&state.trust(), cert, now_ms() / 1000) {
+        close(state, conn, cert, &r).await;
+    }
 }
 
 /// Close `conn` once its certificate has expired (the first second after `notAfter`),

@@ -251,6 +251,8 @@ async fn serve(
             b"replaced by a newer connection of the same node",
         );
     }
+    // A reload between the check before Welcome and this registration did not see us.
+    crate::recheck::after_register(&state, &conn, &cert).await;
     let record = state.directory.seen(&peer.identity, &cert, now_ms());
     persist_node(&state, record).await;
 
