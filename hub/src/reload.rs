@@ -176,22 +176,20 @@ pub async fn reload(state: &Arc<HubState>) -> ReloadReport {
     crate::recheck::note_overdue_crls(state, true);
     // Re-examine live sessions: the certificate against the trust store now in force,
     // then the grants.
-    for (node, reason) in crate::recheck::sweep(state).await {
-        if reason == "revoked" {
-            report.revoked_sessions.push(node);
+    let closed = crate::recheck::sweep(state).await;
+    for (node, reason) in &closed {
+        if *reason == "revoked" {
+            report.revoked_sessions.push(node.clone());
         } else {
-            report.untrusted_sessions.push((node, reason.to_owned()));
+            report
+                .untrusted_sessions
+                .push((node.clone(), (*reason).to_owned()));
         }
     }
     let policy = state.policy();
     let now = now_ms();
     for s in state.sessions.all() {
-        if report.revoked_sessions.contains(&s.node_id.to_string())
-            || report
-                .untrusted_sessions
-                .iter()
-                .any(|(n, _)| *n == s.node_id.to_string())
-        {
+        if closed.iter().any(|(n, _)| *n == s.node_id.to_string()) {
             continue;
         }
         if let Ok(identity) = cordon_common::identity::NodeIdentity::from_der(&s.cert_der) {
