@@ -154,7 +154,9 @@ pub async fn run(shared: Arc<Shared>, connector: Connector) {
             st.state = ConnState::Disconnected;
             st.since = now_ms();
             st.last_error = Some(error);
-            st.certificate_refused = refusal.map(|r| r.reason());
+            if let Some(r) = refusal {
+                st.certificate_refused = Some(r.reason());
+            }
             st.retry_in_ms = Some(retry_in_ms);
             st.subscribed.clear();
             st.bundle_accepted = None;

@@ -47,8 +47,9 @@ pub struct LinkStatus {
     pub since: u64,
     /// The last connection error.
     pub last_error: Option<String>,
-    /// Why the last connection was refused over a certificate (`revoked`, `expired`,
-    /// `unknown-ca`, `wrong-usage`, `hub-certificate-revoked`, ...); cleared once a
+    /// Why a certificate was last refused (`revoked`, `expired`, `unknown-ca`,
+    /// `wrong-usage`, `hub-certificate-revoked`, ...): by the hub, by this node (the
+    /// hub's), or by the check of this node's own certificate at start; cleared once a
     /// session is established.
     pub certificate_refused: Option<String>,
     /// The last `Welcome` (grants), kept after a disconnect.

@@ -663,3 +663,27 @@ async fn a_node_refuses_a_revoked_hub_certificate() {
     );
     be.shutdown().await;
 }
+
+/// At start a node checks its own certificate against its root and CRLs: a revoked one
+/// is reported in `status` (and logged) before any hub has refused it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_reports_its_own_revoked_certificate_at_start() {
+    let pki = Pki::new().unwrap();
+    let creds = pki.node("HU-NCP", Role::Member).unwrap();
+    pki.revoke(&creds).unwrap();
+    // No hub listens there: the link only ever times out.
+    let nowhere = "127.0.0.1:9".parse().unwrap();
+    let cfg = write_node_config(
+        &pki,
+        &creds,
+        nowhere,
+        &pki.path().join("nodes").join("HU-NCP"),
+    )
+    .unwrap();
+    let node = RunningNode::start(NodeConfig::load(&cfg).unwrap())
+        .await
+        .unwrap();
+    let st = node.service().status().await.unwrap();
+    assert_eq!(st.certificate_refused.as_deref(), Some("revoked"), "{st:?}");
+    node.shutdown().await;
+}
