@@ -20,6 +20,7 @@ pub mod listener;
 pub mod metrics;
 pub mod policy;
 pub mod publish;
+pub mod recheck;
 pub mod reload;
 pub mod reset_key;
 pub mod retention;

@@ -5,7 +5,8 @@
 //! (unacknowledged messages per node, updated as lanes run), `cordon_commit_seconds`
 //! (histogram of durable commit latency), `cordon_commit_batch_size` (histogram),
 //! `cordon_check_batch_size` (histogram: publishes checked together, their signatures in
-//! one batch equation).
+//! one batch equation), `cordon_crls_overdue` (gauge: CRLs in force past their
+//! `nextUpdate`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -63,6 +64,8 @@ pub struct Metrics {
     pub commit_batch: Histogram,
     /// Publishes checked together by one check thread.
     pub check_batch: Histogram,
+    /// CRLs in force past their `nextUpdate`.
+    pub crls_overdue: Gauge,
 }
 
 impl Metrics {
@@ -105,6 +108,12 @@ impl Metrics {
             "Publishes checked together (signatures in one batch equation)",
             check_batch.clone(),
         );
+        let crls_overdue = Gauge::default();
+        registry.register(
+            "crls_overdue",
+            "CRLs in force past their nextUpdate (install the CA's new CRL)",
+            crls_overdue.clone(),
+        );
         Self {
             registry,
             connections,
@@ -115,6 +124,7 @@ impl Metrics {
             commit_seconds,
             commit_batch,
             check_batch,
+            crls_overdue,
         }
     }
 

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use cordon_common::pki::{
-    check_crl, read_pem_certs, read_pem_crls, PemError, TrustError, TrustStore,
+    check_crl, check_not_older, read_pem_certs, read_pem_crls, CrlInfo, PemError, TrustError,
+    TrustStore,
 };
 use cordon_common::wire::ErrorCode;
 use tracing::{info, warn};
@@ -33,6 +34,8 @@ pub struct ReloadReport {
     pub crl_error: Option<String>,
     /// Sessions closed because their certificate is now revoked.
     pub revoked_sessions: Vec<String>,
+    /// Sessions closed because their certificate fails for another reason (expired).
+    pub untrusted_sessions: Vec<(String, String)>,
     /// Sessions closed because their grants changed.
     pub regranted_sessions: Vec<String>,
 }
@@ -57,8 +60,8 @@ pub enum TrustLoadError {
     /// A CRL file could not be read (the message names it).
     #[error("CRL file: {0}")]
     CrlFile(#[source] PemError),
-    /// A CRL in this file is refused: malformed, not issued by a federation root, or its
-    /// signature does not verify under the root.
+    /// A CRL in this file is refused: malformed, not issued by a federation root, its
+    /// signature does not verify under the root, or it is older than the one in force.
     #[error("CRL file {path} refused: {source}")]
     Crl {
         /// The CRL file.
@@ -70,17 +73,26 @@ pub enum TrustLoadError {
 }
 
 /// Read the federation root and CRLs named by the configuration. Each CRL is checked
-/// against the root (issuer, signature) before anything is put in force.
-pub fn load_trust(config: &HubConfig) -> Result<TrustStore, TrustLoadError> {
+/// against the root (issuer, signature), and against `in_force` (it must not be older
+/// than the CRL in force of its issuer), before anything is put in force.
+pub fn load_trust(
+    config: &HubConfig,
+    in_force: Option<&TrustStore>,
+) -> Result<TrustStore, TrustLoadError> {
     let roots = read_pem_certs(&config.root).map_err(TrustLoadError::RootFile)?;
     let mut crls = Vec::new();
     for p in &config.crls {
         let in_file = read_pem_crls(p).map_err(TrustLoadError::CrlFile)?;
         for crl in &in_file {
-            check_crl(&roots, crl).map_err(|source| TrustLoadError::Crl {
+            let refused = |source| TrustLoadError::Crl {
                 path: p.display().to_string(),
                 source,
-            })?;
+            };
+            check_crl(&roots, crl).map_err(refused)?;
+            if let Some(old) = in_force {
+                let fresh = CrlInfo::read(crl).map_err(refused)?;
+                check_not_older(std::slice::from_ref(&fresh), old.crl_infos()).map_err(refused)?;
+            }
         }
         crls.extend(in_file);
     }
@@ -138,7 +150,7 @@ pub async fn reload(state: &Arc<HubState>) -> ReloadReport {
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    match load_trust(&state.config) {
+    match load_trust(&state.config, Some(&state.trust())) {
         Ok(trust) => match state.verifier.reload(&trust) {
             Ok(()) => {
                 let count = u64::try_from(trust.revoked_count()).unwrap_or(u64::MAX);
@@ -177,24 +189,23 @@ pub async fn reload(state: &Arc<HubState>) -> ReloadReport {
                 .await;
         }
     }
-    // Re-examine live sessions.
-    let trust = state.trust();
+    crate::recheck::note_overdue_crls(state, true);
+    // Re-examine live sessions: the certificate against the trust store now in force,
+    // then the grants.
+    let closed = crate::recheck::sweep(state).await;
+    for (node, reason) in &closed {
+        if *reason == "revoked" {
+            report.revoked_sessions.push(node.clone());
+        } else {
+            report
+                .untrusted_sessions
+                .push((node.clone(), (*reason).to_owned()));
+        }
+    }
     let policy = state.policy();
     let now = now_ms();
     for s in state.sessions.all() {
-        if let Err(TrustError::Revoked) = trust.verify_node_cert(&s.cert_der, now / 1000) {
-            warn!(node = %s.node_id, "certificate revoked; closing its session");
-            s.conn
-                .close(ErrorCode::Revoked.as_u16().into(), b"certificate revoked");
-            let fp = cordon_common::ids::Fingerprint::of_der(&s.cert_der).to_hex();
-            state
-                .audit
-                .record(AuditEvent::SessionRevoked {
-                    node: s.node_id.to_string(),
-                    fingerprint: fp,
-                })
-                .await;
-            report.revoked_sessions.push(s.node_id.to_string());
+        if closed.iter().any(|(n, _)| *n == s.node_id.to_string()) {
             continue;
         }
         if let Ok(identity) = cordon_common::identity::NodeIdentity::from_der(&s.cert_der) {

@@ -23,7 +23,7 @@ use crate::roster_file::load_roster;
 use crate::state::HubState;
 use crate::store::{CommitConfig, CommitObserver, GroupCommitter, RedbStore, Store};
 use crate::tls::{server_config, NodeCertVerifier};
-use crate::{audit_sink, backlog, listener, retention};
+use crate::{audit_sink, backlog, listener, recheck, retention};
 
 /// The hub could not start. Each variant says what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +82,7 @@ impl RunningHub {
     /// Start a hub from its configuration.
     pub async fn start(config: HubConfig) -> Result<Self, StartError> {
         let pki = |e: String| StartError::Pki(e);
-        let trust = load_trust(&config).map_err(|e| pki(e.to_string()))?;
+        let trust = load_trust(&config, None).map_err(|e| pki(e.to_string()))?;
         let chain =
             cordon_common::pki::read_pem_certs(&config.cert).map_err(|e| pki(e.to_string()))?;
         let (_, key) = IdentityKey::load(&config.key).map_err(|e| pki(e.to_string()))?;
@@ -210,6 +210,7 @@ impl RunningHub {
             endpoint.clone(),
         )));
         background.push(tokio::spawn(reload::watch(state.clone())));
+        background.push(tokio::spawn(recheck::run(state.clone())));
         background.push(tokio::spawn(retention::run(state.clone())));
         background.push(tokio::spawn(backlog::run(state.clone())));
         info!(%addr, "hub listening");

@@ -210,6 +210,10 @@ async fn serve(
         Ok(Ok((_, _, None))) => return End::Closed("control stream finished before Hello".into()),
     };
 
+    // The handshake may have been made before a CRL reload (or resumed): check again.
+    if let Err((code, why)) = crate::recheck::admit(&state, &conn, &mut ctl_send, &cert).await {
+        return End::Peer(code, why);
+    }
     let subject = crate::policy::Subject::from(&identity);
     let (grants, direct) = state.policy().grants_for(&subject, now_ms());
     let welcome = Welcome {
@@ -248,6 +252,8 @@ async fn serve(
             b"replaced by a newer connection of the same node",
         );
     }
+    // A reload between the check before Welcome and this registration did not see us.
+    crate::recheck::after_register(&state, &conn, &cert).await;
     let record = state.directory.seen(&peer.identity, &cert, now_ms());
     persist_node(&state, record).await;
 

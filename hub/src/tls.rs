@@ -144,7 +144,7 @@ impl ClientCertVerifier for NodeCertVerifier {
 }
 
 /// The rustls server configuration: TLS 1.3 only, ALPN `cordon/1`, mandatory client
-/// certificates through `verifier`, no early data (0-RTT off).
+/// certificates through `verifier`, no early data (0-RTT off), no session resumption.
 pub fn server_config(
     verifier: Arc<NodeCertVerifier>,
     chain: Vec<CertificateDer<'static>>,
@@ -158,5 +158,12 @@ pub fn server_config(
         .map_err(|e| TlsError::Certificate(e.to_string()))?;
     cfg.alpn_protocols = vec![ALPN.to_vec()];
     cfg.max_early_data_size = 0;
+    // No session resumption: a resumed TLS 1.3 session skips the client certificate
+    // check, so a node revoked (or expired) since its first handshake would get back in
+    // with its cached session. Nothing is stored and no ticket is sent, so every
+    // connection is a full handshake through `verifier` with the CRLs in force. (The
+    // builder's ticketer already issues no stateless tickets; it is left as is.)
+    cfg.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+    cfg.send_tls13_tickets = 0;
     Ok(cfg)
 }

@@ -1120,6 +1120,9 @@ pub async fn execute(command: &Command) -> u8 {
                     println!("fingerprint: {}", v.fingerprint);
                     println!("hub:         {}", v.hub);
                     println!("connection:  {} since {}", v.connection.as_str(), v.since);
+                    if let Some(r) = &v.certificate_refused {
+                        println!("certificate: refused ({r})");
+                    }
                     if let Some(e) = &v.last_error {
                         println!("last error:  {e}");
                     }

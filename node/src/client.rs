@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use cordon_common::pki::TrustStore;
 use cordon_common::quic::{
     crypto_provider, read_frame, transport_config, write_frame, StreamError, TransportLimits, ALPN,
 };
@@ -13,8 +14,9 @@ use cordon_common::wire::{
     DEFAULT_MAX_FRAME,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::RootCertStore;
 
+use crate::hub_verifier::HubCertVerifier;
+use crate::refusal::{self, Refusal};
 use cordon_common::ids::ChannelName;
 
 /// The connection could not be made or used.
@@ -33,6 +35,10 @@ pub enum ClientError {
     /// The hub sent something unexpected.
     #[error("protocol error from the hub: {0}")]
     Protocol(String),
+    /// The hub refused this node's certificate, or this node refused the hub's: the
+    /// message says which, why, and what to do.
+    #[error("{0}")]
+    Refused(Refusal),
     /// The hub sent an Error frame.
     #[error("hub error {code}: {message}")]
     Hub {
@@ -41,6 +47,37 @@ pub enum ClientError {
         /// The hub's words.
         message: String,
     },
+}
+
+impl ClientError {
+    /// The certificate refusal this error stands for, if it is one.
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            Self::Refused(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// A refusal if `e` is one, else [`ClientError::Connect`].
+    fn connect(e: quinn::ConnectionError) -> Self {
+        refusal::of_connection_error(&e).map_or_else(|| Self::Connect(e.to_string()), Self::Refused)
+    }
+
+    /// After the handshake: a refusal if the hub said so (an `Error` frame or the code it
+    /// closed `conn` with), else `self`.
+    fn or_refusal(self, conn: &quinn::Connection) -> Self {
+        let from_frame = match &self {
+            Self::Hub { code, message } => refusal::of_error_frame(*code, message),
+            _ => None,
+        };
+        from_frame
+            .or_else(|| {
+                conn.close_reason()
+                    .as_ref()
+                    .and_then(refusal::of_connection_error)
+            })
+            .map_or(self, Self::Refused)
+    }
 }
 
 impl From<StreamError> for ClientError {
@@ -66,26 +103,39 @@ pub struct HubTarget {
 pub struct Connector {
     endpoint: quinn::Endpoint,
     config: quinn::ClientConfig,
+    verifier: Arc<HubCertVerifier>,
     agent: String,
 }
 
 impl Connector {
-    /// Build from the federation roots, this node's certificate chain and key.
+    /// Build from the federation roots (no CRLs), this node's certificate chain and key.
     pub fn new(
         roots: &[CertificateDer<'static>],
         chain: Vec<CertificateDer<'static>>,
         key: PrivateKeyDer<'static>,
         limits: &TransportLimits,
     ) -> Result<Self, ClientError> {
+        let trust = TrustStore::new(roots.to_vec(), vec![])
+            .map_err(|e| ClientError::Config(e.to_string()))?;
+        Self::with_verifier(Arc::new(HubCertVerifier::new(&trust)?), chain, key, limits)
+    }
+
+    /// Build with a hub certificate verifier (roots and CRLs, reloadable), this node's
+    /// certificate chain and key.
+    pub fn with_verifier(
+        verifier: Arc<HubCertVerifier>,
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+        limits: &TransportLimits,
+    ) -> Result<Self, ClientError> {
         let cfg = |e: String| ClientError::Config(e);
-        let mut store = RootCertStore::empty();
-        for r in roots {
-            store.add(r.clone()).map_err(|e| cfg(e.to_string()))?;
-        }
         let mut tls = rustls::ClientConfig::builder_with_provider(crypto_provider())
             .with_protocol_versions(&[&rustls::version::TLS13])
             .map_err(|e| cfg(e.to_string()))?
-            .with_root_certificates(store)
+            // rustls's door for any verifier of one's own; this one is webpki's, with
+            // the node's CRLs (`hub_verifier`), and relaxes nothing.
+            .dangerous()
+            .with_custom_certificate_verifier(verifier.clone())
             .with_client_auth_cert(chain, key)
             .map_err(|e| cfg(e.to_string()))?;
         tls.alpn_protocols = vec![ALPN.to_vec()];
@@ -99,13 +149,42 @@ impl Connector {
         Ok(Self {
             endpoint,
             config,
+            verifier,
             agent: format!("cordon-node/{}", env!("CARGO_PKG_VERSION")),
         })
     }
 
-    /// Connect and exchange `Hello`/`Welcome`.
+    /// The hub certificate verifier (its CRLs are reloadable).
+    pub fn verifier(&self) -> &Arc<HubCertVerifier> {
+        &self.verifier
+    }
+
+    /// Connect and exchange `Hello`/`Welcome`. A refused certificate (either side's) is
+    /// [`ClientError::Refused`], with the reason.
     pub async fn connect(&self, target: &HubTarget) -> Result<HubSession, ClientError> {
         let conn = self.connect_quic(target).await?;
+        self.hello(conn).await
+    }
+
+    async fn hello(&self, conn: quinn::Connection) -> Result<HubSession, ClientError> {
+        let (ctl_send, ctl_recv, welcome) = match self.hello_inner(&conn).await {
+            Ok(v) => v,
+            Err(e) => return Err(e.or_refusal(&conn)),
+        };
+        let max_frame = (welcome.max_frame as usize).min(DEFAULT_MAX_FRAME);
+        Ok(HubSession {
+            conn,
+            ctl_send,
+            ctl_recv,
+            welcome,
+            max_frame,
+        })
+    }
+
+    async fn hello_inner(
+        &self,
+        conn: &quinn::Connection,
+    ) -> Result<(quinn::SendStream, quinn::RecvStream, Welcome), ClientError> {
         let (mut send, mut recv) = conn
             .open_bi()
             .await
@@ -129,16 +208,9 @@ impl Connector {
                     other.name()
                 )))
             }
-            None => return Err(ClientError::Lost(close_reason(&conn))),
+            None => return Err(ClientError::Lost(close_reason(conn))),
         };
-        let max_frame = (welcome.max_frame as usize).min(DEFAULT_MAX_FRAME);
-        Ok(HubSession {
-            conn,
-            ctl_send: send,
-            ctl_recv: recv,
-            welcome,
-            max_frame,
-        })
+        Ok((send, recv, welcome))
     }
 
     /// The QUIC connection alone (TLS done, no `Hello` yet): for diagnostics and for
@@ -148,7 +220,7 @@ impl Connector {
             .connect_with(self.config.clone(), target.addr, &target.server_name)
             .map_err(|e| ClientError::Connect(e.to_string()))?
             .await
-            .map_err(|e| ClientError::Connect(e.to_string()))
+            .map_err(ClientError::connect)
     }
 }
 

@@ -28,6 +28,7 @@ use tokio::task::JoinHandle;
 use crate::api::{self, ApiContext};
 use crate::client::Connector;
 use crate::config::NodeConfig;
+use crate::hub_verifier::HubCertVerifier;
 use crate::keys::NodeKeys;
 use crate::service::Service;
 use crate::state::{ConnState, Shared};
@@ -119,8 +120,9 @@ impl RunningNode {
         let keys = NodeKeys::load(&config.tls, &config.x25519_key_path())?;
         let store = Store::open(&config.store_path())?;
         let token = api::load_or_create_token(&config.token_path())?;
-        let connector = Connector::new(
-            &keys.roots,
+        let verifier = Arc::new(HubCertVerifier::new(&keys.trust())?);
+        let connector = Connector::with_verifier(
+            verifier.clone(),
             keys.chain.clone(),
             keys.tls_key.clone_key(),
             &config.limits.transport(),
@@ -155,6 +157,8 @@ impl RunningNode {
             "node starting"
         );
         let shared = Arc::new(Shared::new(config, keys, store)?);
+        check_own_certificate(&shared);
+        warn_overdue_crls(&shared.keys.trust(), 0);
         let service = Service::new(shared.clone());
         let ctx = Arc::new(ApiContext {
             service: service.clone(),
@@ -168,7 +172,7 @@ impl RunningNode {
             shared.shutdown.subscribe(),
         ));
         let link = tokio::spawn(crate::link::run(shared.clone(), connector));
-        let crls = tokio::spawn(watch_crls(shared.clone()));
+        let crls = tokio::spawn(watch_crls(shared.clone(), verifier));
         Ok(Self {
             shared,
             service,
@@ -283,10 +287,53 @@ pub async fn run(config: NodeConfig) -> Result<(), StartError> {
 /// How often the CRL files are looked at for a change.
 const CRL_CHECK: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// At start: this node's own certificate against its trust store (dates, CRLs). A
+/// certificate the hub would refuse is logged as an error and shown in `status`; the
+/// daemon still starts, so officers can read what is already in the inbox.
+fn check_own_certificate(shared: &Shared) {
+    if let Err(e) = shared
+        .keys
+        .check_own_certificate(crate::state::now_ms() / 1000)
+    {
+        let reason = match e {
+            cordon_common::pki::TrustError::Revoked => "revoked",
+            cordon_common::pki::TrustError::Expired
+            | cordon_common::pki::TrustError::NotYetValid => "expired",
+            _ => "bad-certificate",
+        };
+        tracing::error!(
+            cert = %shared.config.tls.cert.display(),
+            reason,
+            error = %e,
+            "this node's own certificate fails its own check; the hub will refuse it: ask the Secretariat for a new certificate"
+        );
+        shared.status().certificate_refused = Some(reason.to_owned());
+    }
+}
+
+/// Warn about each CRL in force past its `nextUpdate` when there are more than `before`
+/// of them; returns how many there are.
+fn warn_overdue_crls(trust: &cordon_common::pki::TrustStore, before: usize) -> usize {
+    let overdue = trust.overdue_crls(crate::state::now_ms() / 1000);
+    if overdue.len() > before {
+        for c in &overdue {
+            tracing::warn!(
+                issuer = %c.issuer,
+                next_update = c.next_update.unwrap_or_default(),
+                "a CRL in force is past its nextUpdate: revocations since then are unknown; install the CA's new CRL"
+            );
+        }
+    }
+    overdue.len()
+}
+
 /// Put changed CRL files in force without a restart: every [`CRL_CHECK`], if any CRL
 /// file's modification time or size changed, reload them all; a file that does not read,
-/// parse or verify against the root is refused (logged) and the CRLs in force stay.
-async fn watch_crls(shared: Arc<Shared>) {
+/// parse or verify against the root, or that is older than the CRL in force, is refused
+/// (logged) and the CRLs in force stay. The new CRLs apply to the hub's certificate from
+/// the next connection, and the live connection re-checks it. A CRL past its
+/// `nextUpdate` is warned about.
+async fn watch_crls(shared: Arc<Shared>, verifier: Arc<HubCertVerifier>) {
     let files = shared.config.tls.crls.clone();
     if files.is_empty() {
         return;
@@ -302,19 +349,28 @@ async fn watch_crls(shared: Arc<Shared>) {
             .collect()
     };
     let mut seen = stamp(&files);
+    let mut overdue = warn_overdue_crls(&shared.keys.trust(), usize::MAX);
     let mut shutdown = shared.shutdown.subscribe();
     loop {
         tokio::select! {
             () = tokio::time::sleep(CRL_CHECK) => {}
             _ = shutdown.changed() => return,
         }
+        overdue = warn_overdue_crls(&shared.keys.trust(), overdue);
         let now = stamp(&files);
         if now == seen {
             continue;
         }
         seen = now;
         match shared.keys.reload_trust(&files) {
-            Ok(revoked) => tracing::info!(revoked, "CRLs reloaded"),
+            Ok(revoked) => {
+                tracing::info!(revoked, "CRLs reloaded");
+                let trust = shared.keys.trust();
+                if let Err(e) = verifier.reload(&trust) {
+                    tracing::error!(error = %e, "the new CRLs cannot check the hub's certificate");
+                }
+                overdue = warn_overdue_crls(&trust, 0);
+            }
             Err(e) => tracing::warn!(error = %e, "new CRL refused; the CRLs in force stay"),
         }
     }

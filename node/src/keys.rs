@@ -131,20 +131,33 @@ impl NodeKeys {
     }
 
     /// Read the CRL files again and put them in force with the same roots. A file that
-    /// does not read, parse or verify against the roots is refused with its error, and
-    /// the CRLs in force stay. Returns how many certificates are revoked now.
+    /// does not read, parse or verify against the roots, or a CRL older than the one in
+    /// force for its issuer, is refused with its error, and the CRLs in force stay. Returns how many certificates are revoked now.
     pub fn reload_trust(&self, crl_files: &[PathBuf]) -> Result<usize, KeyFileError> {
         let mut crls = Vec::new();
         for p in crl_files {
             crls.extend(read_pem_crls(p)?);
         }
         let trust = TrustStore::new(self.roots.clone(), crls)?;
+        self.trust().check_successor(&trust)?;
         let revoked = trust.revoked_count();
         *self
             .trust
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(trust);
         Ok(revoked)
+    }
+
+    /// Check this node's own certificate against its trust store at `now_unix_secs`
+    /// (dates, CRLs): the hub would refuse it for the same reason.
+    pub fn check_own_certificate(
+        &self,
+        now_unix_secs: u64,
+    ) -> Result<(), cordon_common::pki::TrustError> {
+        let leaf = self.chain.first().map(|c| c.to_vec()).unwrap_or_default();
+        self.trust()
+            .verify_node_cert(&leaf, now_unix_secs)
+            .map(|_| ())
     }
 
     /// A freshly signed key bundle for the X25519 key.
@@ -191,21 +204,16 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    #[test]
-    fn a_new_crl_is_put_in_force_and_a_bad_one_refused() {
-        use cordon_common::identity::KeyAlgorithm;
-        use cordon_common::ids::Role;
-        use cordon_common::pki::TrustError;
-        use cordon_common::testkit::{now_ms, Kit};
+    use cordon_common::identity::KeyAlgorithm;
+    use cordon_common::ids::Role;
+    use cordon_common::pki::TrustError;
+    use cordon_common::testkit::{now_ms, Kit, KitNode};
 
-        let dir = tempfile::tempdir().unwrap();
-        let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
-        let me = kit
-            .node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
-            .unwrap();
-        let signer = kit.node("OCU", Role::Ocu, KeyAlgorithm::Ed25519).unwrap();
+    /// `me`'s TLS files from `kit` in `dir`, with `crl` as the CRL file, and the keys
+    /// loaded from them.
+    fn load_keys(dir: &Path, kit: &Kit, me: &KitNode, crl: &str) -> (NodeKeys, TlsFiles) {
         let write = |name: &str, text: &str| {
-            let p = dir.path().join(name);
+            let p = dir.join(name);
             std::fs::write(&p, text).unwrap();
             p
         };
@@ -213,16 +221,29 @@ mod tests {
             cert: write("node.crt", &me.cert_pem),
             key: write("node.key", &me.key_pem),
             root: write("root.crt", kit.ca.cert_pem()),
-            crls: vec![write("crl.pem", &kit.crl_pem(&[], 1).unwrap())],
+            crls: vec![write("crl.pem", crl)],
         };
-        let keys = NodeKeys::load(&tls, &dir.path().join("x25519.key")).unwrap();
+        let keys = NodeKeys::load(&tls, &dir.join("x25519.key")).unwrap();
+        (keys, tls)
+    }
+
+    #[test]
+    fn a_new_crl_is_put_in_force_and_a_bad_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
+        let me = kit
+            .node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
+        let signer = kit.node("OCU", Role::Ocu, KeyAlgorithm::Ed25519).unwrap();
+        let (keys, tls) = load_keys(dir.path(), &kit, &me, &kit.crl_pem(&[], 1).unwrap());
+        let write = |text: &str| std::fs::write(&tls.crls[0], text).unwrap();
         let now = now_ms() / 1000;
         keys.trust()
             .verify_node_cert(&signer.cert_der, now)
             .unwrap();
 
         // The Secretariat revokes the OCU's certificate; the node reloads its CRL file.
-        write("crl.pem", &kit.crl_pem(&[&signer], 2).unwrap());
+        write(&kit.crl_pem(&[&signer], 2).unwrap());
         assert_eq!(keys.reload_trust(&tls.crls).unwrap(), 1);
         assert_eq!(
             keys.trust().verify_node_cert(&signer.cert_der, now),
@@ -231,13 +252,35 @@ mod tests {
 
         // A CRL from another CA is refused; the one in force stays.
         let rogue = Kit::new(KeyAlgorithm::Ed25519).unwrap();
-        write("crl.pem", &rogue.crl_pem(&[], 3).unwrap());
+        write(&rogue.crl_pem(&[], 3).unwrap());
         assert!(keys.reload_trust(&tls.crls).is_err());
         assert_eq!(
             keys.trust().verify_node_cert(&signer.cert_der, now),
             Err(TrustError::Revoked)
         );
         keys.trust().verify_node_cert(&me.cert_der, now).unwrap();
+    }
+
+    #[test]
+    fn own_certificate_is_checked_and_an_older_crl_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
+        let me = kit
+            .node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
+            .unwrap();
+        let (keys, tls) = load_keys(dir.path(), &kit, &me, &kit.crl_pem(&[&me], 2).unwrap());
+        let now = now_ms() / 1000;
+        assert_eq!(keys.check_own_certificate(now), Err(TrustError::Revoked));
+        // An older CRL (number 1, not listing this node) does not un-revoke it.
+        std::fs::write(&tls.crls[0], kit.crl_pem(&[], 1).unwrap()).unwrap();
+        assert!(matches!(
+            keys.reload_trust(&tls.crls),
+            Err(KeyFileError::Trust(TrustError::CrlOlder { .. }))
+        ));
+        assert_eq!(keys.check_own_certificate(now), Err(TrustError::Revoked));
+        // Two years on (the kit issues for a year): expired.
+        let later = now + 2 * 365 * 24 * 3600;
+        assert_eq!(keys.check_own_certificate(later), Err(TrustError::Expired));
     }
 
     #[test]

@@ -20,6 +20,7 @@ use tokio::task::JoinSet;
 use crate::client::{ClientError, Connector, DeliveryLane, HubTarget, LaneAcker};
 use crate::outbox::{self, OutboxError};
 use crate::receive::Receiver;
+use crate::refusal::{self, Refusal};
 use crate::state::{blocking, now_ms, ConnState, Shared};
 use crate::store::{CommitOutcome, Received};
 
@@ -76,6 +77,24 @@ enum End {
     Shutdown,
     /// The session failed; `established` if it had got as far as subscribing.
     Lost { established: bool, error: String },
+    /// A certificate was refused: this node's by the hub, or the hub's by this node.
+    Refused { established: bool, refusal: Refusal },
+}
+
+impl End {
+    /// A refusal if the hub closed `conn` over this node's certificate, else lost.
+    fn closed(e: &quinn::ConnectionError) -> Self {
+        match refusal::of_connection_error(e) {
+            Some(refusal) => End::Refused {
+                established: true,
+                refusal,
+            },
+            None => End::Lost {
+                established: true,
+                error: e.to_string(),
+            },
+        }
+    }
 }
 
 async fn wait_stop(rx: &mut watch::Receiver<bool>) {
@@ -110,28 +129,41 @@ pub async fn run(shared: Arc<Shared>, connector: Connector) {
             st.state = ConnState::Connecting;
             st.retry_in_ms = None;
         }
-        match session(&shared, &connector, &mut shutdown).await {
+        let (established, error, refusal) = match session(&shared, &connector, &mut shutdown).await
+        {
             End::Shutdown => break,
-            End::Lost { established, error } => {
-                if established {
-                    backoff.reset();
-                }
-                let delay = backoff.next_delay();
-                tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "hub link down");
-                {
-                    let mut st = shared.status();
-                    st.state = ConnState::Disconnected;
-                    st.since = now_ms();
-                    st.last_error = Some(error);
-                    st.retry_in_ms = Some(delay.as_millis() as u64);
-                    st.subscribed.clear();
-                    st.bundle_accepted = None;
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(delay) => {}
-                    _ = wait_stop(&mut shutdown) => break,
-                }
+            End::Lost { established, error } => (established, error, None),
+            End::Refused {
+                established,
+                refusal,
+            } => (established, refusal.to_string(), Some(refusal)),
+        };
+        if established {
+            backoff.reset();
+        }
+        let delay = backoff.next_delay();
+        let retry_in_ms = delay.as_millis() as u64;
+        match &refusal {
+            Some(r) => {
+                tracing::error!(reason = %r.reason(), %error, retry_in_ms, "certificate refused; hub link down")
             }
+            None => tracing::warn!(%error, retry_in_ms, "hub link down"),
+        }
+        {
+            let mut st = shared.status();
+            st.state = ConnState::Disconnected;
+            st.since = now_ms();
+            st.last_error = Some(error);
+            if let Some(r) = refusal {
+                st.certificate_refused = Some(r.reason());
+            }
+            st.retry_in_ms = Some(retry_in_ms);
+            st.subscribed.clear();
+            st.bundle_accepted = None;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = wait_stop(&mut shutdown) => break,
         }
     }
     let mut st = shared.status();
@@ -163,6 +195,9 @@ async fn session(
     let mut s = tokio::select! {
         r = connecting => match r {
             Ok(Ok(s)) => s,
+            Ok(Err(ClientError::Refused(refusal))) => {
+                return End::Refused { established: false, refusal }
+            }
             Ok(Err(e)) => return lost(e.to_string()),
             Err(_) => return lost(format!("no Welcome from {addr} within {connect_timeout:?}")),
         },
@@ -208,6 +243,7 @@ async fn session(
         st.state = ConnState::Connected;
         st.since = now_ms();
         st.last_error = None;
+        st.certificate_refused = None;
         st.welcome = Some(welcome);
         st.bundle_accepted = Some(accepted);
         st.subscribed = sub.channels.clone();
@@ -217,6 +253,7 @@ async fn session(
     }
 
     let conn = s.connection().clone();
+    let mut hub_crls = connector.verifier().reloaded();
     let mut publisher = None;
     let mut scan = outbox::OutboxScan::default();
     let mut ping = tokio::time::interval(Duration::from_millis(limits.ping_interval_ms));
@@ -277,7 +314,13 @@ async fn session(
                 };
                 break End::Lost { established: true, error };
             }
-            e = conn.closed() => break End::Lost { established: true, error: e.to_string() },
+            e = conn.closed() => break End::closed(&e),
+            _ = hub_crls.changed() => {
+                // New CRLs: is the hub's certificate still good?
+                if let Err(e) = connector.verifier().check_live(&conn, &shared.config.hub_server_name) {
+                    break End::Refused { established: true, refusal: refusal::of_hub_certificate_error(&e) };
+                }
+            }
         }
     };
     if matches!(end, End::Shutdown) {

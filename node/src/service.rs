@@ -613,6 +613,10 @@ pub struct StatusView {
     pub since: Timestamp,
     /// The last connection error.
     pub last_error: Option<String>,
+    /// Why the last connection was refused over a certificate (`revoked`, `expired`,
+    /// `unknown-ca`, `wrong-usage`, `hub-certificate-revoked`, ...), if it was.
+    #[serde(default)]
+    pub certificate_refused: Option<String>,
     /// Next connection attempt in, ms.
     pub retry_in_ms: Option<u64>,
     /// Whether the hub accepted the key bundle in this session.
@@ -1085,6 +1089,7 @@ impl Service {
             connection: st.state,
             since: Timestamp::from_millis(st.since),
             last_error: st.last_error,
+            certificate_refused: st.certificate_refused,
             retry_in_ms: st.retry_in_ms,
             key_bundle_accepted: st.bundle_accepted,
             subscribed: st.subscribed,

@@ -47,6 +47,11 @@ pub struct LinkStatus {
     pub since: u64,
     /// The last connection error.
     pub last_error: Option<String>,
+    /// Why a certificate was last refused (`revoked`, `expired`, `unknown-ca`,
+    /// `wrong-usage`, `hub-certificate-revoked`, ...): by the hub, by this node (the
+    /// hub's), or by the check of this node's own certificate at start; cleared once a
+    /// session is established.
+    pub certificate_refused: Option<String>,
     /// The last `Welcome` (grants), kept after a disconnect.
     pub welcome: Option<Welcome>,
     /// Whether the hub accepted this node's key bundle in the current session.
@@ -70,6 +75,7 @@ impl LinkStatus {
             state: ConnState::Connecting,
             since: now,
             last_error: None,
+            certificate_refused: None,
             welcome: None,
             bundle_accepted: None,
             subscribed: vec![],

@@ -60,7 +60,9 @@ impl std::fmt::Debug for TestClient {
     }
 }
 
-fn connector(pki: &Pki, creds: &NodeCreds) -> Result<Connector> {
+/// A connector for `creds` trusting `pki`'s root. Keep it to reconnect as a node daemon
+/// does: its TLS client keeps a session cache and offers to resume.
+pub fn connector(pki: &Pki, creds: &NodeCreds) -> Result<Connector> {
     let (chain, key) = creds.tls()?;
     Ok(Connector::new(
         &pki.roots()?,
@@ -70,7 +72,8 @@ fn connector(pki: &Pki, creds: &NodeCreds) -> Result<Connector> {
     )?)
 }
 
-fn target(addr: SocketAddr) -> HubTarget {
+/// The hub at `addr`, by the name in its test certificate.
+pub fn target(addr: SocketAddr) -> HubTarget {
     HubTarget {
         addr,
         server_name: "localhost".into(),

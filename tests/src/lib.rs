@@ -121,6 +121,27 @@ impl TestHub {
         self.hub.addr
     }
 
+    /// Wait (at most `within`) for an audit record (one JSON line) for which `wanted`
+    /// holds, and return it; fail with the log's contents if none comes.
+    pub async fn wait_audit(
+        &self,
+        wanted: impl Fn(&str) -> bool,
+        within: std::time::Duration,
+    ) -> Result<String> {
+        let path = self.hub.state().config.audit_path();
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let audit = std::fs::read_to_string(&path).unwrap_or_default();
+            if let Some(line) = audit.lines().find(|l| wanted(l)) {
+                return Ok(line.to_owned());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                anyhow::bail!("no such audit record within {within:?}: {audit}");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// The default limits, for reference.
     pub fn default_limits() -> Limits {
         Limits::default()

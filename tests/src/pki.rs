@@ -158,13 +158,61 @@ impl Pki {
 
     /// Revoke a node's certificate (rewrites the CRL file).
     pub fn revoke(&self, node: &NodeCreds) -> Result<()> {
+        self.revoke_serial(&node.serial)
+    }
+
+    /// Revoke the hub's certificate (rewrites the CRL file).
+    pub fn revoke_hub(&self) -> Result<()> {
+        self.revoke_serial(&cordon_hub::ca_dir::serial_of_cert_file(&self.hub_cert)?)
+    }
+
+    fn revoke_serial(&self, serial: &[u8]) -> Result<()> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp() - 1;
-        self.ca.revoke(&node.serial, now)?;
+        self.ca.revoke(serial, now)?;
         Ok(())
+    }
+
+    /// A node certificate valid from an hour ago until `seconds` from now.
+    pub fn node_expiring_in(&self, id: &str, role: Role, seconds: i64) -> Result<NodeCreds> {
+        let now = time::OffsetDateTime::now_utc();
+        self.node_with(
+            id,
+            role,
+            KeyAlgorithm::Ed25519,
+            Validity {
+                not_before: now - time::Duration::hours(1),
+                not_after: now + time::Duration::seconds(seconds),
+            },
+        )
     }
 }
 
 impl Pki {
+    /// This CA as an rcgen issuer (to sign what the CA tooling would not make).
+    fn issuer(&self) -> Result<rcgen::Issuer<'static, rcgen::KeyPair>> {
+        let ca_pem = std::fs::read_to_string(self.root_path())?;
+        let ca_key =
+            rcgen::KeyPair::from_pem(&std::fs::read_to_string(self.path().join("ca/ca.key"))?)?;
+        Ok(rcgen::Issuer::from_ca_cert_pem(&ca_pem, ca_key)?)
+    }
+
+    /// Write over the CRL file a CRL (revoking nothing, numbered 1000) that was due to be
+    /// replaced a day ago: thisUpdate two days ago, nextUpdate one day ago.
+    pub fn write_overdue_crl(&self) -> Result<()> {
+        let now = time::OffsetDateTime::now_utc();
+        let params = rcgen::CertificateRevocationListParams {
+            this_update: now - time::Duration::days(2),
+            next_update: now - time::Duration::days(1),
+            crl_number: rcgen::SerialNumber::from(1000u64),
+            issuing_distribution_point: None,
+            revoked_certs: vec![],
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        };
+        let crl = params.signed_by(&self.issuer()?)?;
+        std::fs::write(self.crl_path(), crl.pem()?)?;
+        Ok(())
+    }
+
     /// A certificate signed by this CA with parameters edited by `edit` (to make
     /// certificates that break the profile: no SAN URI, no clientAuth, ...).
     pub fn custom_node(
@@ -172,10 +220,7 @@ impl Pki {
         name: &str,
         edit: impl FnOnce(&mut rcgen::CertificateParams),
     ) -> Result<NodeCreds> {
-        let ca_pem = std::fs::read_to_string(self.root_path())?;
-        let ca_key =
-            rcgen::KeyPair::from_pem(&std::fs::read_to_string(self.path().join("ca/ca.key"))?)?;
-        let issuer = rcgen::Issuer::from_ca_cert_pem(&ca_pem, ca_key)?;
+        let issuer = self.issuer()?;
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519)?;
         let mut params = rcgen::CertificateParams::default();
         let mut dn = rcgen::DistinguishedName::new();

@@ -12,8 +12,8 @@ use cordon_common::identity::KeyAlgorithm;
 use cordon_common::ids::Role;
 use cordon_common::pki::Validity;
 use cordon_common::quic::{read_frame, write_frame};
-use cordon_common::wire::{ErrorCode, Frame, Ping, DEFAULT_MAX_FRAME};
-use cordon_testbed::client::{connect_quic, connect_raw};
+use cordon_common::wire::{ErrorCode, Frame, Hello, Ping, DEFAULT_MAX_FRAME};
+use cordon_testbed::client::{connect_quic, connect_raw, connector, target};
 use cordon_testbed::{metric_value, policy::COSMO_2, Pki, TestClient, TestHub};
 
 async fn refused_count(hub: &TestHub, reason: &str) -> u64 {
@@ -483,4 +483,123 @@ async fn a_frame_out_of_place_ends_the_connection_with_a_protocol_error() {
     assert_closed_with(hub_closes(&conn).await, ErrorCode::Protocol);
     // Another node is unaffected.
     be_session.ping(5).await.unwrap();
+}
+
+/// The spare connection: its TLS handshake is done before a CRL reload that revokes it,
+/// and it sends `Hello` only after. The certificate is checked again before `Welcome`.
+#[tokio::test]
+async fn a_spare_connection_made_before_a_crl_reload_is_refused_at_hello() {
+    let pki = Pki::new().unwrap();
+    let hub = hub(&pki).await;
+    let nl = pki.node("NL-NCP", Role::Member).unwrap();
+    let spare = connect_quic(&pki, &nl, hub.addr()).await.unwrap();
+    // The hub has finished its side of the handshake.
+    hub.wait_audit(
+        |l| l.contains("\"connected\"") && l.contains("NL-NCP"),
+        Duration::from_secs(3),
+    )
+    .await
+    .unwrap();
+    pki.revoke(&nl).unwrap();
+    assert!(hub.hub.reload().await.crls_reloaded);
+    let (mut send, mut recv) = spare.open_bi().await.unwrap();
+    let hello = Frame::Hello(Hello {
+        agent: "spare".into(),
+        max_frame: DEFAULT_MAX_FRAME as u32,
+    });
+    write_frame(&mut send, &hello, DEFAULT_MAX_FRAME)
+        .await
+        .unwrap();
+    match read_frame(&mut recv, DEFAULT_MAX_FRAME).await {
+        Ok(Some(Frame::Error(e))) => assert_eq!(e.code, ErrorCode::Revoked.as_u16(), "{e:?}"),
+        Ok(Some(other)) => panic!("the spare connection got {}", other.name()),
+        // The close may overtake the Error frame.
+        Ok(None) | Err(_) => {}
+    }
+    assert_closed_with(hub_closes(&spare).await, ErrorCode::Revoked);
+    assert_eq!(refused_count(&hub, "revoked").await, 1);
+    assert!(hub.hub.state().sessions.is_empty());
+}
+
+/// A certificate that expires during a session: the session is closed at its notAfter,
+/// and the node (reconnecting with the same TLS client, which offers to resume its
+/// session) is refused.
+#[tokio::test]
+async fn a_certificate_expiring_mid_session_is_closed_at_expiry_and_refused_on_reconnect() {
+    let pki = Pki::new().unwrap();
+    let hub = hub(&pki).await;
+    let hu = pki.node_expiring_in("HU-NCP", Role::Member, 3).unwrap();
+    let (_, not_after) = cordon_common::pki::validity_secs(&hu.cert_der).unwrap();
+    let connector = connector(&pki, &hu).unwrap();
+    let session = connector.connect(&target(hub.addr())).await.unwrap();
+    let closed = hub_closes(session.connection()).await;
+    let at = time::OffsetDateTime::now_utc().unix_timestamp();
+    let not_after = i64::try_from(not_after).unwrap();
+    assert!(
+        (not_after + 1..=not_after + 3).contains(&at),
+        "closed at {at}, notAfter {not_after}"
+    );
+    assert_closed_with(closed, ErrorCode::Unauthorized);
+    let again = connector
+        .connect(&target(hub.addr()))
+        .await
+        .expect_err("an expired certificate got back in");
+    // The node reads the reason from the hub's TLS alert.
+    assert_eq!(
+        again.refusal(),
+        Some(&cordon_node::refusal::Refusal::ByHub("expired")),
+        "{again}"
+    );
+    assert_eq!(refused_count(&hub, "expired").await, 1);
+    hub.wait_audit(
+        |l| l.contains("\"session-expired\"") && l.contains("HU-NCP"),
+        Duration::from_secs(3),
+    )
+    .await
+    .unwrap();
+}
+
+/// A CRL older than the one in force (lower crlNumber) is refused naming the file and
+/// the reason; the newer one stays in force.
+#[tokio::test]
+async fn an_older_crl_is_refused_and_the_newer_stays_in_force() {
+    let pki = Pki::new().unwrap();
+    let hub = hub(&pki).await;
+    let nl = pki.node("NL-NCP", Role::Member).unwrap();
+    let old = pki.path().join("old-crl.pem");
+    std::fs::copy(pki.crl_path(), &old).unwrap();
+    pki.revoke(&nl).unwrap();
+    assert!(hub.hub.reload().await.crls_reloaded);
+    // The older CRL (which does not list NL-NCP) comes back.
+    std::fs::copy(&old, pki.crl_path()).unwrap();
+    let report = hub.hub.reload().await;
+    assert!(!report.crls_reloaded, "{report:?}");
+    let err = report.crl_error.expect("the older CRL is refused");
+    assert!(
+        err.contains(&pki.crl_path().display().to_string()) && err.contains("older"),
+        "names the file and the reason: {err}"
+    );
+    assert!(connect_raw(&pki, &nl, hub.addr()).await.is_err());
+    assert_eq!(refused_count(&hub, "revoked").await, 1);
+}
+
+/// A CRL past its nextUpdate stays in force (nodes it does not list still get in), but
+/// the hub says so:
+/// a warning in its log and `cordon_crls_overdue`.
+#[tokio::test]
+async fn a_crl_past_its_next_update_is_counted_as_overdue_and_nodes_still_get_in() {
+    let pki = Pki::new().unwrap();
+    pki.write_overdue_crl().unwrap();
+    let hub = hub(&pki).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while metric_value(&hub.hub.state().metrics.render(), "cordon_crls_overdue") != Some(1.0) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{}",
+            hub.hub.state().metrics.render()
+        );
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    let be = pki.node("BE-NCP", Role::Member).unwrap();
+    connect_raw(&pki, &be, hub.addr()).await.unwrap();
 }

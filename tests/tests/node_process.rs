@@ -6,14 +6,21 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use cordon_common::ids::Role;
 use cordon_node::api_client::{ApiClient, CallError};
+use cordon_node::client::Connector;
+use cordon_node::hub_verifier::HubCertVerifier;
+use cordon_node::refusal::Refusal;
+use cordon_node::service::StatusView;
+use cordon_node::state::ConnState;
 use cordon_node::{NodeConfig, RunningNode};
+use cordon_testbed::client::target;
 use cordon_testbed::federation::write_node_config;
 use cordon_testbed::process::{binary, ChildGuard};
-use cordon_testbed::{policy::COSMO_2, Pki, TestHub};
+use cordon_testbed::{metric_value, policy::COSMO_2, NodeCreds, Pki, TestHub};
 use serde_json::{json, Value};
 
 fn node_bin() -> PathBuf {
@@ -57,8 +64,19 @@ async fn in_process_node_as(
     extra: &str,
 ) -> RunningNode {
     let creds = pki.node(id, role).unwrap();
+    in_process_node_with(pki, hub, &creds, extra).await
+}
+
+/// Start the node of `creds` in this process with `extra` appended to its configuration.
+async fn in_process_node_with(
+    pki: &Pki,
+    hub: &TestHub,
+    creds: &NodeCreds,
+    extra: &str,
+) -> RunningNode {
+    let id = creds.identity.node_id.as_str();
     let cfg =
-        write_node_config(pki, &creds, hub.addr(), &pki.path().join("nodes").join(id)).unwrap();
+        write_node_config(pki, creds, hub.addr(), &pki.path().join("nodes").join(id)).unwrap();
     let mut text = std::fs::read_to_string(&cfg).unwrap();
     text.push_str(extra);
     std::fs::write(&cfg, text).unwrap();
@@ -554,4 +572,118 @@ async fn taskings_waiting_for_a_key_bundle_do_not_hold_up_an_alert_queued_behind
     we.shutdown().await;
     ap.shutdown().await;
     be.shutdown().await;
+}
+
+/// Reconnect quickly, so that a test sees several attempts.
+const RECONNECT_FAST: &str = "\n[limits]\nreconnect_initial_ms = 100\nreconnect_max_ms = 400\n";
+
+/// A hub and member node `id` in this process, reconnecting quickly.
+async fn hub_and_fast_node(id: &str) -> (Pki, TestHub, NodeCreds, RunningNode) {
+    let pki = Pki::new().unwrap();
+    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "")
+        .await
+        .unwrap();
+    let creds = pki.node(id, Role::Member).unwrap();
+    let node = in_process_node_with(&pki, &hub, &creds, RECONNECT_FAST).await;
+    (pki, hub, creds, node)
+}
+
+/// Wait (at most 30 s: a node looks at its CRL files every 10 s) until `node`'s status
+/// says a certificate was refused for `reason`.
+async fn wait_certificate_refused(node: &RunningNode, reason: &str) -> StatusView {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let st = node.service().status().await.unwrap();
+        if st.certificate_refused.as_deref() == Some(reason) {
+            return st;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no refusal {reason:?} in the status: {st:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A real node daemon (its TLS client keeps a session cache and offers to resume) is
+/// revoked while connected: the hub closes its session, and every reconnection is
+/// refused; the node's status and log say why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_daemon_revoked_while_connected_is_closed_and_stays_out() {
+    let (pki, hub, creds, nl) = hub_and_fast_node("NL-NCP").await;
+    pki.revoke(&creds).unwrap();
+    let report = hub.hub.reload().await;
+    assert_eq!(report.revoked_sessions, vec!["NL-NCP".to_string()]);
+    wait_certificate_refused(&nl, "revoked").await;
+    // Three refused reconnections later, it is still out.
+    let refused = "cordon_handshakes_refused_total{reason=\"revoked\"}";
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while metric_value(&hub.hub.state().metrics.render(), refused).unwrap_or(0.0) < 3.0 {
+        let st = nl.service().status().await.unwrap();
+        assert_eq!(st.sessions, 1, "the revoked node got back in: {st:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "fewer than 3 refused reconnections: {st:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let st = wait_certificate_refused(&nl, "revoked").await;
+    assert_eq!(st.sessions, 1, "{st:?}");
+    assert_ne!(st.connection, ConnState::Connected);
+    let error = st.last_error.unwrap_or_default();
+    assert!(
+        error.contains("revoked") && error.contains("Secretariat"),
+        "says why and what to do: {error}"
+    );
+    assert!(hub.hub.state().sessions.is_empty());
+    nl.shutdown().await;
+}
+
+/// The node checks the hub's certificate against its CRLs: once its CRL file revokes
+/// the hub's certificate, the live connection is closed, and the next connection is
+/// refused by the node itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_refuses_a_revoked_hub_certificate() {
+    let (pki, hub, creds, be) = hub_and_fast_node("BE-NCP").await;
+    pki.revoke_hub().unwrap();
+    let st = wait_certificate_refused(&be, "hub-certificate-revoked").await;
+    assert_eq!(st.sessions, 1, "{st:?}");
+    // A new connection with these CRLs is refused at the handshake, by the node.
+    let (chain, key) = creds.tls().unwrap();
+    let verifier = Arc::new(HubCertVerifier::new(&pki.trust().unwrap()).unwrap());
+    let connector = Connector::with_verifier(verifier, chain, key, &Default::default()).unwrap();
+    let err = connector
+        .connect(&target(hub.addr()))
+        .await
+        .expect_err("a revoked hub certificate is refused");
+    assert_eq!(
+        err.refusal().map(Refusal::reason).as_deref(),
+        Some("hub-certificate-revoked"),
+        "{err}"
+    );
+    be.shutdown().await;
+}
+
+/// At start a node checks its own certificate against its root and CRLs: a revoked one
+/// is reported in `status` (and logged) before any hub has refused it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_reports_its_own_revoked_certificate_at_start() {
+    let pki = Pki::new().unwrap();
+    let creds = pki.node("HU-NCP", Role::Member).unwrap();
+    pki.revoke(&creds).unwrap();
+    // No hub listens there: the link only ever times out.
+    let nowhere = "127.0.0.1:9".parse().unwrap();
+    let cfg = write_node_config(
+        &pki,
+        &creds,
+        nowhere,
+        &pki.path().join("nodes").join("HU-NCP"),
+    )
+    .unwrap();
+    let node = RunningNode::start(NodeConfig::load(&cfg).unwrap())
+        .await
+        .unwrap();
+    let st = node.service().status().await.unwrap();
+    assert_eq!(st.certificate_refused.as_deref(), Some("revoked"), "{st:?}");
+    node.shutdown().await;
 }

@@ -16,6 +16,7 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::oid_registry::{Oid, OID_PKCS1_SHA1WITHRSA, OID_SHA1_WITH_RSA};
 use x509_parser::prelude::FromDer;
 
+use super::crl_info::{check_not_older, CrlInfo};
 use crate::identity::{IdentityError, NodeIdentity};
 use crate::ids::Fingerprint;
 
@@ -42,6 +43,17 @@ pub enum TrustError {
     /// The root named as the CRL's issuer has a key usage without cRLSign.
     #[error("the federation root's key usage does not allow signing CRLs")]
     CrlIssuerNotCrlSigner,
+    /// The CRL is older than the one in force for its issuer (lower `crlNumber` or
+    /// earlier `thisUpdate`): putting it in force would un-revoke certificates.
+    #[error(
+        "CRL of {issuer} is older than the one in force ({detail}); the newer one stays in force: install the CA's latest CRL"
+    )]
+    CrlOlder {
+        /// The issuer's name.
+        issuer: String,
+        /// Which field is older, with both values.
+        detail: String,
+    },
     /// The certificate does not chain to the federation root.
     #[error("certificate is not issued by the federation CA")]
     UnknownIssuer,
@@ -96,6 +108,7 @@ pub struct TrustStore {
     anchors: Vec<TrustAnchor<'static>>,
     crl_ders: Vec<CertificateRevocationListDer<'static>>,
     crls: Vec<CertRevocationList<'static>>,
+    crl_infos: Vec<CrlInfo>,
     revoked_count: usize,
     verified: Mutex<HashMap<Fingerprint, Verified>>,
 }
@@ -112,8 +125,9 @@ struct Verified {
     not_after: u64,
 }
 
-/// A certificate's validity period, Unix seconds (`None` if it does not parse).
-fn validity_secs(cert: &[u8]) -> Option<(u64, u64)> {
+/// A certificate's validity period (notBefore, notAfter), Unix seconds (`None` if it
+/// does not parse).
+pub fn validity_secs(cert: &[u8]) -> Option<(u64, u64)> {
     let (_, c) = x509_parser::parse_x509_certificate(cert).ok()?;
     let v = c.validity();
     Some((
@@ -192,8 +206,10 @@ impl TrustStore {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let mut revoked_count = 0;
+        let mut crl_infos = Vec::with_capacity(crl_ders.len());
         for d in &crl_ders {
             revoked_count += check_crl(&roots, d)?;
+            crl_infos.push(CrlInfo::read(d)?);
         }
         let crls = crl_ders
             .iter()
@@ -209,9 +225,29 @@ impl TrustStore {
             anchors,
             crl_ders,
             crls,
+            crl_infos,
             revoked_count,
             verified: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Refuse `fresh` as this store's successor if one of its CRLs is older than a CRL
+    /// in force here of the same issuer (lower `crlNumber` or earlier `thisUpdate`).
+    pub fn check_successor(&self, fresh: &TrustStore) -> Result<(), TrustError> {
+        check_not_older(&fresh.crl_infos, &self.crl_infos)
+    }
+
+    /// The issuer, number and dates of each CRL in force.
+    pub fn crl_infos(&self) -> &[CrlInfo] {
+        &self.crl_infos
+    }
+
+    /// The CRLs in force whose `nextUpdate` has passed at `now_unix_secs`.
+    pub fn overdue_crls(&self, now_unix_secs: u64) -> Vec<&CrlInfo> {
+        self.crl_infos
+            .iter()
+            .filter(|c| c.overdue(now_unix_secs))
+            .collect()
     }
 
     /// The root certificates.

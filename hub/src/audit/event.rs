@@ -113,6 +113,16 @@ pub enum AuditEvent {
         /// SHA-256 of its certificate, hex.
         fingerprint: String,
     },
+    /// A live session was closed because its certificate no longer passes the trust
+    /// store in force for another reason than revocation (it expired).
+    SessionExpired {
+        /// The node.
+        node: String,
+        /// SHA-256 of its certificate, hex.
+        fingerprint: String,
+        /// The short reason (`expired`, `not-yet-valid`, `unknown-ca`, ...).
+        reason: String,
+    },
     /// Messages of a closed operation were purged after their retention period.
     Purged {
         /// The operation.

@@ -517,6 +517,14 @@ fn every_event_round_trips_with_its_type() {
             "session-revoked",
         ),
         (
+            AuditEvent::SessionExpired {
+                node: "n".into(),
+                fingerprint: "f".into(),
+                reason: "expired".into(),
+            },
+            "session-expired",
+        ),
+        (
             AuditEvent::Purged {
                 operation: "cosmo-1".into(),
                 messages: 9,
