@@ -133,8 +133,20 @@ impl TestClient {
         &mut self,
         channels: Vec<ChannelName>,
     ) -> Result<cordon_common::wire::Subscribed> {
+        self.subscribe_paced(channels, 100_000).await
+    }
+
+    /// [`Self::subscribe`], keeping at most `buffer` deliveries the test has not taken:
+    /// once the buffer is full, each lane's task stops reading (after acknowledging the
+    /// delivery in hand) until the test takes some, so the hub's delivery pauses with
+    /// the test.
+    pub async fn subscribe_paced(
+        &mut self,
+        channels: Vec<ChannelName>,
+        buffer: usize,
+    ) -> Result<cordon_common::wire::Subscribed> {
         let sub = self.session.subscribe(channels).await?;
-        let (tx, rx) = mpsc::channel(100_000);
+        let (tx, rx) = mpsc::channel(buffer.max(1));
         let conn = self.session.connection().clone();
         let max_frame = self.session.max_frame();
         tokio::spawn(async move {
