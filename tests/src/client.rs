@@ -246,6 +246,26 @@ impl TestClient {
         )?)
     }
 
+    /// Seal under `header` to `recipients` a body that makes the envelope `size` bytes
+    /// (give or take the few bytes an ECDSA signature varies by; at least 2 KiB).
+    pub fn seal_to_size(
+        &self,
+        header: &Header,
+        recipients: &[RecipientKey],
+        size: usize,
+    ) -> Result<Vec<u8>> {
+        const PROBE: usize = 1024;
+        let overhead = self
+            .seal(header, &[0; PROBE], recipients)?
+            .len()
+            .saturating_sub(PROBE);
+        let body = size
+            .checked_sub(overhead)
+            .filter(|b| *b >= PROBE)
+            .ok_or_else(|| anyhow!("an envelope of {size} bytes is too small to aim at"))?;
+        self.seal(header, &vec![0x42; body], recipients)
+    }
+
     /// Seal to the directory's readers of `to` and publish; returns the header and ack.
     pub async fn send(
         &mut self,
