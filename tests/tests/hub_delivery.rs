@@ -361,6 +361,26 @@ async fn expired_messages_are_not_delivered() {
     assert_eq!(nl.open(&got[0].envelope).unwrap().0.id, long.id);
 }
 
+/// NL-NCP connects once (so senders can encrypt to it) and goes offline; BE-NCP stays
+/// connected. Returns NL-NCP's credentials, BE-NCP and its recipients on
+/// `op/cosmo-2/alerts` (NL-NCP among them).
+async fn offline_reader_and_sender(
+    pki: &Pki,
+    hub: &TestHub,
+) -> (cordon_testbed::NodeCreds, TestClient, Vec<RecipientKey>) {
+    let nl_creds = pki.node("NL-NCP", Role::Member).unwrap();
+    TestClient::connect(pki, &nl_creds, hub.addr(), false)
+        .await
+        .unwrap()
+        .session
+        .close();
+    let mut be = client(pki, hub, "BE-NCP", Role::Member, false).await;
+    let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse().unwrap()];
+    let recips = be.recipients(&to).await.unwrap();
+    assert!(recips.iter().any(|r| r.node_id.as_str() == "NL-NCP"));
+    (nl_creds, be, recips)
+}
+
 /// An envelope stored under a larger `max_frame` than the hub has after a restart fits
 /// no `Deliver` frame: the hub skips it for the reader, audits it as `undeliverable` with
 /// the way out, and goes on delivering what follows in the same session rather than
@@ -369,15 +389,8 @@ async fn expired_messages_are_not_delivered() {
 async fn an_envelope_stored_under_a_larger_max_frame_is_skipped_loudly() {
     const MAX_FRAME: usize = 64 * 1024;
     let (pki, hub) = start("").await;
-    let nl_creds = pki.node("NL-NCP", Role::Member).unwrap();
-    TestClient::connect(&pki, &nl_creds, hub.addr(), false)
-        .await
-        .unwrap()
-        .session
-        .close();
-    let mut be = client(&pki, &hub, "BE-NCP", Role::Member, false).await;
+    let (nl_creds, mut be, recips) = offline_reader_and_sender(&pki, &hub).await;
     let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse().unwrap()];
-    let recips = be.recipients(&to).await.unwrap();
     let header = || {
         be.header(MessageKind::Alert, "cosmo-2", &to, Priority::Routine)
             .unwrap()
@@ -811,16 +824,7 @@ impl Rounds<'_> {
 async fn sessions_ended_in_the_middle_of_a_burst_lose_no_stored_message() {
     const ROUNDS: usize = 20;
     let (pki, hub) = start("delivery_window = 1\nstall_timeout_ms = 500").await;
-    let nl_creds = pki.node("NL-NCP", Role::Member).unwrap();
-    // NL-NCP connects once (so senders can encrypt to it).
-    TestClient::connect(&pki, &nl_creds, hub.addr(), false)
-        .await
-        .unwrap()
-        .session
-        .close();
-    let mut be = client(&pki, &hub, "BE-NCP", Role::Member, false).await;
-    let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse().unwrap()];
-    let recips = be.recipients(&to).await.unwrap();
+    let (nl_creds, mut be, recips) = offline_reader_and_sender(&pki, &hub).await;
     let mut stored = publish_many(&mut be, 40, Priority::Urgent, &recips).await;
     stored.extend(publish_many(&mut be, 60, Priority::Routine, &recips).await);
     let mut rounds = Rounds {
