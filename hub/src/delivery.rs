@@ -36,8 +36,8 @@ struct ChannelCursor {
     channel: ChannelName,
     /// The log's last position when last read.
     head: u64,
-    /// Highest seq whose `Deliver` was written whole, or that was skipped (expired or
-    /// purged). A write that fails leaves it where it was.
+    /// Highest seq whose `Deliver` was written whole, or that was skipped (expired,
+    /// purged, undeliverable). A write that fails leaves it where it was.
     sent_upto: u64,
     /// Written and not yet acknowledged.
     outstanding: BTreeSet<u64>,
@@ -53,7 +53,7 @@ impl ChannelCursor {
         self.outstanding.first().map_or(self.sent_upto, |s| s - 1)
     }
 
-    /// `seq` is expired or purged: it counts as acknowledged.
+    /// `seq` is expired, purged or undeliverable: it counts as acknowledged.
     fn skipped(&mut self, seq: u64) {
         self.sent_upto = seq;
     }

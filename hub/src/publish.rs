@@ -125,7 +125,7 @@ fn is_reply_to_original_sender(state: &HubState, peer: &Peer, h: &Header) -> boo
 
 /// Why an envelope of `size` bytes is refused under the hub's `max_frame`: a `Deliver`
 /// frame could not carry it, so it could be stored but never delivered.
-pub(crate) fn too_large(size: usize, max_frame: usize) -> String {
+fn too_large(size: usize, max_frame: usize) -> String {
     format!(
         "envelope too large to deliver: {size} bytes, the hub delivers at most {} \
          (max_frame {max_frame}); send smaller or fewer attachments",
