@@ -30,9 +30,18 @@ pub enum IdError {
     Fingerprint(String),
 }
 
+/// The longest node id, bytes.
+const MAX_NODE_ID_LEN: usize = 32;
+/// The longest operation or channel short name, bytes.
+const MAX_LOWER_NAME_LEN: usize = 48;
+
+/// The longest channel name, bytes: `op/<operation>/<name>` with both names at their
+/// longest (a direct channel `node/<ID>` is shorter). Frame sizes are bounded with it.
+pub const MAX_CHANNEL_LEN: usize = "op/".len() + MAX_LOWER_NAME_LEN + 1 + MAX_LOWER_NAME_LEN;
+
 fn is_node_id(s: &str) -> bool {
     let b = s.as_bytes();
-    (2..=32).contains(&b.len())
+    (2..=MAX_NODE_ID_LEN).contains(&b.len())
         && b[0].is_ascii_alphanumeric()
         && b.iter()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'-')
@@ -40,7 +49,7 @@ fn is_node_id(s: &str) -> bool {
 
 fn is_lower_name(s: &str) -> bool {
     let b = s.as_bytes();
-    (1..=48).contains(&b.len())
+    (1..=MAX_LOWER_NAME_LEN).contains(&b.len())
         && b.iter()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
 }
@@ -374,6 +383,22 @@ mod tests {
             "op/a/b/c",
         ] {
             assert!(bad.parse::<ChannelName>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_longest_channel_name_is_max_channel_len() {
+        let longest = format!("op/{}/{}", "a".repeat(48), "b".repeat(48));
+        assert_eq!(longest.len(), MAX_CHANNEL_LEN);
+        assert!(longest.parse::<ChannelName>().is_ok());
+        let direct = format!("node/{}", "A".repeat(32));
+        assert!(direct.parse::<ChannelName>().is_ok() && direct.len() < MAX_CHANNEL_LEN);
+        for too_long in [
+            format!("op/{}/{}", "a".repeat(49), "b".repeat(48)),
+            format!("op/{}/{}", "a".repeat(48), "b".repeat(49)),
+            format!("node/{}", "A".repeat(33)),
+        ] {
+            assert!(too_long.parse::<ChannelName>().is_err(), "{too_long}");
         }
     }
 

@@ -11,12 +11,12 @@ use std::time::Duration;
 
 use cordon_common::ids::{ChannelName, MessageId};
 use cordon_common::quic::{read_frame, write_frame};
-use cordon_common::wire::{Deliver, ErrorCode, Frame};
+use cordon_common::wire::{max_envelope, Deliver, ErrorCode, Frame};
 use prometheus_client::metrics::gauge::Gauge;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
-use tracing::{debug, warn, Instrument};
+use tracing::{debug, error, warn, Instrument};
 
 use crate::audit::AuditEvent;
 use crate::metrics::NodeLabel;
@@ -36,18 +36,32 @@ struct ChannelCursor {
     channel: ChannelName,
     /// The log's last position when last read.
     head: u64,
-    /// Highest seq sent or skipped.
+    /// Highest seq whose `Deliver` was written whole, or that was skipped (expired,
+    /// purged, undeliverable). A write that fails leaves it where it was.
     sent_upto: u64,
-    /// Sent and not yet acknowledged.
+    /// Written and not yet acknowledged.
     outstanding: BTreeSet<u64>,
     /// Last cursor written to the store.
     flushed: u64,
 }
 
 impl ChannelCursor {
-    /// Everything up to here is acknowledged or skipped.
+    /// Everything up to here is acknowledged or skipped: the cursor the store gets. It
+    /// never passes a message whose `DeliverAck` has not arrived, so a session that ends
+    /// in the middle of a write (closed, replaced, stalled) loses nothing.
     fn cursor(&self) -> u64 {
         self.outstanding.first().map_or(self.sent_upto, |s| s - 1)
+    }
+
+    /// `seq` is expired, purged or undeliverable: it counts as acknowledged.
+    fn skipped(&mut self, seq: u64) {
+        self.sent_upto = seq;
+    }
+
+    /// The `Deliver` of `seq` is written: it waits for its acknowledgement.
+    fn written(&mut self, seq: u64) {
+        self.sent_upto = seq;
+        self.outstanding.insert(seq);
     }
 }
 
@@ -428,12 +442,19 @@ async fn run_lane(
                             more[ci] = true;
                             break;
                         }
-                        ch.sent_upto = entry.seq;
                         let Some(envelope) = env.filter(|_| entry.expires_at > now) else {
                             // Expired or purged: skipped, counts as acknowledged.
+                            ch.skipped(entry.seq);
                             dirty = true;
                             continue;
                         };
+                        if envelope.len() > max_envelope(max_frame) {
+                            ch.skipped(entry.seq);
+                            dirty = true;
+                            undeliverable(&state, &node, ch, &entry, envelope.len(), max_frame)
+                                .await;
+                            continue;
+                        }
                         let f = Frame::Deliver(Deliver {
                             channel: ch.channel.clone(),
                             seq: entry.seq,
@@ -454,7 +475,7 @@ async fn run_lane(
                             Err(_) => break 'outer LaneEnd::WriteStalled,
                         }
                         state.metrics.deliveries.inc();
-                        ch.outstanding.insert(entry.seq);
+                        ch.written(entry.seq);
                         id_of.insert((ci, entry.seq), entry.id);
                         inflight += 1;
                     }
@@ -541,6 +562,38 @@ async fn run_lane(
     reader.abort();
     debug!(?lane, "lane ended");
     end
+}
+
+/// Say loudly that `entry` is skipped for `node`: an envelope of `size` bytes stored under
+/// a larger `max_frame` than the hub now has, which no `Deliver` frame can carry. (The
+/// publish check refuses such envelopes; this is what is left after lowering
+/// `max_frame`.) Skipped rather than retried, which would end the lane at every attempt
+/// and hold up every message behind it.
+async fn undeliverable(
+    state: &HubState,
+    node: &cordon_common::ids::NodeId,
+    ch: &ChannelCursor,
+    entry: &LogEntry,
+    size: usize,
+    max_frame: usize,
+) {
+    let reason = format!(
+        "envelope of {size} bytes is larger than a Deliver frame carries under max_frame \
+         {max_frame} ({} bytes); raise limits.max_frame to deliver such messages",
+        max_envelope(max_frame)
+    );
+    error!(id = %entry.id, %node, channel = %ch.channel, seq = entry.seq, %reason, "message not delivered");
+    state
+        .audit
+        .record(AuditEvent::Undeliverable {
+            id: entry.id.to_string(),
+            node: node.to_string(),
+            channel: ch.channel.to_string(),
+            seq: entry.seq,
+            size: size as u64,
+            reason,
+        })
+        .await;
 }
 
 /// Write the cursors that moved and audit the deliveries acknowledged since last time.

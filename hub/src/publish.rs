@@ -1,5 +1,6 @@
-//! The publish path: frame → header → sender is the TLS peer → policy → signature →
-//! duplicate check → durable group commit → ack. Every refusal is audited with its reason.
+//! The publish path: frame → header → size (a `Deliver` frame can carry it) → sender is
+//! the TLS peer → policy → signature → duplicate check → durable group commit → ack.
+//! Every refusal is audited with its reason.
 //!
 //! Three stages, so that checks run in parallel while a sender's messages are stored and
 //! acknowledged in the order it sent them: [`check`] (CPU work on the check pool, many
@@ -10,7 +11,7 @@ use std::sync::Arc;
 
 use cordon_common::envelope::{check_peer, Addressing, EnvelopeError, Header, ParsedEnvelope};
 use cordon_common::ids::{ChannelName, MessageId};
-use cordon_common::wire::{PublishAck, PublishOutcome};
+use cordon_common::wire::{max_envelope, PublishAck, PublishOutcome};
 use tracing::{debug, info, warn};
 
 use crate::audit::AuditEvent;
@@ -122,6 +123,16 @@ fn is_reply_to_original_sender(state: &HubState, peer: &Peer, h: &Header) -> boo
     })
 }
 
+/// Why an envelope of `size` bytes is refused under the hub's `max_frame`: a `Deliver`
+/// frame could not carry it, so it could be stored but never delivered.
+fn too_large(size: usize, max_frame: usize) -> String {
+    format!(
+        "envelope too large to deliver: {size} bytes, the hub delivers at most {} \
+         (max_frame {max_frame}); send smaller or fewer attachments",
+        max_envelope(max_frame)
+    )
+}
+
 /// What the checks before the signature found.
 pub(crate) struct PreChecked<'a> {
     /// The parsed envelope.
@@ -144,6 +155,10 @@ pub(crate) fn pre_check<'a>(
         .map_err(|e| ack(zero, PublishOutcome::Invalid, e.to_string()))?;
     let h = &parsed.header;
     let invalid = |r: String| ack(h.id, PublishOutcome::Invalid, r);
+    let max_frame = state.config.limits.max_frame;
+    if envelope.len() > max_envelope(max_frame) {
+        return Err(invalid(too_large(envelope.len(), max_frame)));
+    }
     if h.sender != *peer.node_id() {
         return Err(invalid(format!(
             "header sender {} is not the connected node {}",

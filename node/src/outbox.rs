@@ -19,7 +19,9 @@ use cordon_common::envelope::{seal, Header, KeyBundle, RecipientKey, SealRng, PR
 use cordon_common::identity::NodeIdentity;
 use cordon_common::ids::{ChannelName, NodeId};
 use cordon_common::pki::TrustStore;
-use cordon_common::wire::{DirectoryRequest, DirectoryResponse, PublishAck, PublishOutcome};
+use cordon_common::wire::{
+    max_envelope, DirectoryRequest, DirectoryResponse, PublishAck, PublishOutcome,
+};
 
 use crate::client::{ClientError, HubSession, Publisher};
 use crate::keys::NodeKeys;
@@ -256,6 +258,25 @@ pub fn apply_plan(rec: &mut SentRecord, plan: SealPlan, keys: &NodeKeys, now: u6
     }
 }
 
+/// Fail a sealed `rec` whose envelope is larger than `max_envelope` bytes, what a
+/// `Deliver` frame can carry under the hub's maximum frame
+/// ([`cordon_common::wire::max_envelope`]): the hub would refuse it, or the `Publish` frame
+/// would not even fit, so it is not sent, and the officer is told what to do.
+pub fn refuse_oversized(rec: &mut SentRecord, max_envelope: usize) {
+    let Some(size) = rec.envelope.as_ref().map(Vec::len) else {
+        return;
+    };
+    if rec.state != SendState::Sealed || size <= max_envelope {
+        return;
+    }
+    rec.state = SendState::Failed;
+    rec.envelope = None;
+    rec.reason = Some(format!(
+        "too large to send: the sealed message is {size} bytes and the hub delivers at \
+         most {max_envelope}; send it again with smaller or fewer attachments"
+    ));
+}
+
 /// Settle `rec` with the hub's acknowledgement.
 pub fn apply_ack(rec: &mut SentRecord, ack: &PublishAck, now: u64) {
     rec.updated_at = now;
@@ -373,6 +394,7 @@ async fn seal_drafts(
     }
     dir.cover(session, &drafts).await?;
     let answer = std::mem::replace(&mut dir.answer, Directory::new().answer);
+    let cap = max_envelope(session.max_frame());
     let (answer, page) = blocking(shared, move |s| {
         let now = now_ms();
         let trust = s.keys.trust();
@@ -384,6 +406,7 @@ async fn seal_drafts(
                 let p = plan(&rec, &answer, &trust, &gate, &s.keys.identity.node_id, now);
                 let before = (rec.state, rec.reason.clone());
                 apply_plan(&mut rec, p, &s.keys, now);
+                refuse_oversized(&mut rec, cap);
                 if (rec.state, rec.reason.clone()) != before {
                     changed.push(rec.clone());
                 }
@@ -780,6 +803,26 @@ mod tests {
         assert_eq!(
             open(&v, &keys.identity.node_id, &keys.kem).unwrap(),
             rec.body
+        );
+    }
+
+    #[test]
+    fn an_envelope_above_the_cap_fails_with_the_way_out_and_is_not_sent() {
+        let mut rec = draft(MessageKind::Alert, Priority::Routine);
+        rec.state = SendState::Sealed;
+        rec.envelope = Some(vec![0; 1001]);
+        let mut fits = rec.clone();
+        refuse_oversized(&mut fits, 1001);
+        assert_eq!(fits.state, SendState::Sealed);
+        refuse_oversized(&mut rec, 1000);
+        assert_eq!(rec.state, SendState::Failed);
+        assert_eq!(rec.envelope, None, "nothing left to publish");
+        assert_eq!(
+            rec.reason.as_deref(),
+            Some(
+                "too large to send: the sealed message is 1001 bytes and the hub delivers \
+                 at most 1000; send it again with smaller or fewer attachments"
+            )
         );
     }
 

@@ -136,8 +136,20 @@ impl TestClient {
         &mut self,
         channels: Vec<ChannelName>,
     ) -> Result<cordon_common::wire::Subscribed> {
+        self.subscribe_paced(channels, 100_000).await
+    }
+
+    /// [`Self::subscribe`], keeping at most `buffer` deliveries the test has not taken:
+    /// once the buffer is full, each lane's task stops reading (after acknowledging the
+    /// delivery in hand) until the test takes some, so the hub's delivery pauses with
+    /// the test.
+    pub async fn subscribe_paced(
+        &mut self,
+        channels: Vec<ChannelName>,
+        buffer: usize,
+    ) -> Result<cordon_common::wire::Subscribed> {
         let sub = self.session.subscribe(channels).await?;
-        let (tx, rx) = mpsc::channel(100_000);
+        let (tx, rx) = mpsc::channel(buffer.max(1));
         let conn = self.session.connection().clone();
         let max_frame = self.session.max_frame();
         tokio::spawn(async move {
@@ -235,6 +247,26 @@ impl TestClient {
             &self.cert_der,
             &mut SealRng::from_os()?,
         )?)
+    }
+
+    /// Seal under `header` to `recipients` a body that makes the envelope `size` bytes
+    /// (give or take the few bytes an ECDSA signature varies by; at least 2 KiB).
+    pub fn seal_to_size(
+        &self,
+        header: &Header,
+        recipients: &[RecipientKey],
+        size: usize,
+    ) -> Result<Vec<u8>> {
+        const PROBE: usize = 1024;
+        let overhead = self
+            .seal(header, &[0; PROBE], recipients)?
+            .len()
+            .saturating_sub(PROBE);
+        let body = size
+            .checked_sub(overhead)
+            .filter(|b| *b >= PROBE)
+            .ok_or_else(|| anyhow!("an envelope of {size} bytes is too small to aim at"))?;
+        self.seal(header, &vec![0x42; body], recipients)
     }
 
     /// Seal to the directory's readers of `to` and publish; returns the header and ack.

@@ -4,10 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use cordon_common::envelope::RecipientKey;
-use cordon_common::ids::{ChannelName, Role};
+use cordon_common::ids::{ChannelName, MessageId, Role};
 use cordon_common::msg::{MessageKind, Priority};
 use cordon_common::quic::{read_frame, write_frame};
 use cordon_common::wire::{Deliver, DeliverAck, Frame, PublishOutcome};
@@ -360,6 +361,84 @@ async fn expired_messages_are_not_delivered() {
     assert_eq!(nl.open(&got[0].envelope).unwrap().0.id, long.id);
 }
 
+/// NL-NCP connects once (so senders can encrypt to it) and goes offline; BE-NCP stays
+/// connected. Returns NL-NCP's credentials, BE-NCP and its recipients on
+/// `op/cosmo-2/alerts` (NL-NCP among them).
+async fn offline_reader_and_sender(
+    pki: &Pki,
+    hub: &TestHub,
+) -> (cordon_testbed::NodeCreds, TestClient, Vec<RecipientKey>) {
+    let nl_creds = pki.node("NL-NCP", Role::Member).unwrap();
+    TestClient::connect(pki, &nl_creds, hub.addr(), false)
+        .await
+        .unwrap()
+        .session
+        .close();
+    let mut be = client(pki, hub, "BE-NCP", Role::Member, false).await;
+    let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse().unwrap()];
+    let recips = be.recipients(&to).await.unwrap();
+    assert!(recips.iter().any(|r| r.node_id.as_str() == "NL-NCP"));
+    (nl_creds, be, recips)
+}
+
+/// An envelope stored under a larger `max_frame` than the hub has after a restart fits
+/// no `Deliver` frame: the hub skips it for the reader, audits it as `undeliverable` with
+/// the way out, and goes on delivering what follows in the same session rather than
+/// ending the lane at every attempt.
+#[tokio::test]
+async fn an_envelope_stored_under_a_larger_max_frame_is_skipped_loudly() {
+    const MAX_FRAME: usize = 64 * 1024;
+    let (pki, hub) = start("").await;
+    let (nl_creds, mut be, recips) = offline_reader_and_sender(&pki, &hub).await;
+    let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse().unwrap()];
+    let header = || {
+        be.header(MessageKind::Alert, "cosmo-2", &to, Priority::Routine)
+            .unwrap()
+    };
+    let (large_h, small_h) = (header(), header());
+    let large = be.seal_to_size(&large_h, &recips, 2 * MAX_FRAME).unwrap();
+    let small = be.seal(&small_h, b"small", &recips).unwrap();
+    for env in [large, small] {
+        assert_eq!(
+            be.publish(env).await.unwrap().outcome,
+            PublishOutcome::Stored
+        );
+    }
+    drop(be);
+    // The same data, a smaller max_frame.
+    hub.hub.shutdown().await;
+    let limits = format!("max_frame = {MAX_FRAME}");
+    let hub = TestHub::start(&pki, &pki.path().join("hub-run"), COSMO_2, &limits)
+        .await
+        .unwrap();
+    let mut nl = TestClient::connect(&pki, &nl_creds, hub.addr(), true)
+        .await
+        .unwrap();
+    let d = nl
+        .next_delivery(Duration::from_secs(10))
+        .await
+        .unwrap()
+        .expect("the message after the undeliverable one arrives");
+    assert_eq!(nl.open(&d.envelope).unwrap().0.id, small_h.id);
+    let path = hub.hub.state().config.audit_path();
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    loop {
+        let audit = std::fs::read_to_string(&path).unwrap();
+        let skipped = audit.lines().find(|l| l.contains("\"undeliverable\""));
+        if let Some(record) = skipped {
+            assert!(record.contains(&large_h.id.to_string()), "{record}");
+            assert!(record.contains("\"node\":\"NL-NCP\""), "{record}");
+            assert!(record.contains("raise limits.max_frame"), "{record}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no undeliverable record: {audit}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Publish its key bundle and subscribe, but never accept a lane: it neither reads nor
 /// acknowledges a delivery.
 async fn subscribe_and_stop_reading(
@@ -562,16 +641,7 @@ async fn unread_nl_and_two_readers(
     TestClient,
     Vec<RecipientKey>,
 ) {
-    let (chain, key) = nl_creds.tls().unwrap();
-    let connector =
-        cordon_node::client::Connector::new(&pki.roots().unwrap(), chain, key, limits).unwrap();
-    let mut nl = connector
-        .connect(&cordon_node::client::HubTarget {
-            addr: hub.addr(),
-            server_name: "localhost".into(),
-        })
-        .await
-        .unwrap();
+    let mut nl = connect_with_limits(pki, hub, nl_creds, limits).await;
     subscribe_and_stop_reading(&mut nl, nl_creds).await;
     let hu = client(pki, hub, "HU-NCP", Role::Member, true).await;
     let mut be = client(pki, hub, "BE-NCP", Role::Member, false).await;
@@ -579,6 +649,25 @@ async fn unread_nl_and_two_readers(
     let recips = be.recipients(&to).await.unwrap();
     assert!(recips.iter().any(|r| r.node_id.as_str() == "NL-NCP"));
     (nl, hu, be, recips)
+}
+
+/// A session of `creds` over a QUIC connection with the transport `limits` given.
+async fn connect_with_limits(
+    pki: &Pki,
+    hub: &TestHub,
+    creds: &cordon_testbed::NodeCreds,
+    limits: &cordon_common::quic::TransportLimits,
+) -> cordon_node::client::HubSession {
+    let (chain, key) = creds.tls().unwrap();
+    let connector =
+        cordon_node::client::Connector::new(&pki.roots().unwrap(), chain, key, limits).unwrap();
+    connector
+        .connect(&cordon_node::client::HubTarget {
+            addr: hub.addr(),
+            server_name: "localhost".into(),
+        })
+        .await
+        .unwrap()
 }
 
 /// The hub closes `conn` within 10 s with the `timeout` error code (a stalled node).
@@ -595,4 +684,190 @@ async fn cut_off_for_stalling(conn: &quinn::Connection, what: &str) {
         }
         other => panic!("{other}"),
     }
+}
+
+/// The id of a delivered envelope, from its visible header.
+fn delivered_id(d: &Deliver) -> MessageId {
+    cordon_common::envelope::ParsedEnvelope::parse(&d.envelope)
+        .unwrap()
+        .header
+        .id
+}
+
+/// How a test ends a reader's session in the middle of a delivery burst.
+#[derive(Debug, Clone, Copy)]
+enum SessionEnd {
+    /// The reader closes its connection.
+    Close,
+    /// A newer connection of the same node replaces it (the hub closes the older one).
+    Replace,
+    /// A newer connection of the same node replaces it and stops reading: the hub's
+    /// writes block on flow control until the stall timeout, then the hub cuts it off.
+    Stall,
+}
+
+/// NL-NCP reading a burst of alerts from BE-NCP, its sessions ended one after another.
+struct Rounds<'a> {
+    pki: &'a Pki,
+    hub: &'a TestHub,
+    nl_creds: cordon_testbed::NodeCreds,
+    be: TestClient,
+    recips: Vec<RecipientKey>,
+    /// Every message stored for NL-NCP, in publish order.
+    stored: Vec<MessageId>,
+    /// Every message NL-NCP received (and acknowledged).
+    seen: HashSet<MessageId>,
+    /// Flash alerts published so far.
+    flashes: u64,
+}
+
+impl Rounds<'_> {
+    /// Deliveries the reader holds before it stops reading for the test.
+    const PACE: usize = 10;
+
+    /// A new session of NL-NCP, reading at the test's pace.
+    async fn reader(&self) -> TestClient {
+        let mut r = TestClient::connect(self.pki, &self.nl_creds, self.hub.addr(), false)
+            .await
+            .unwrap();
+        r.subscribe_paced(vec![], Self::PACE).await.unwrap();
+        r
+    }
+
+    /// Take `n` deliveries from `reader` (fewer if none comes for 10 s).
+    async fn take(&mut self, reader: &mut TestClient, n: usize) {
+        let got = reader.collect(n, Duration::from_secs(10)).await.unwrap();
+        self.seen.extend(got.iter().map(delivered_id));
+    }
+
+    /// BE-NCP publishes [`Self::PACE`] more routine alerts: the burst goes on.
+    async fn burst(&mut self) {
+        let ids = publish_many(&mut self.be, Self::PACE, Priority::Routine, &self.recips).await;
+        self.stored.extend(ids);
+    }
+
+    /// BE-NCP publishes one flash alert.
+    async fn flash_alert(&mut self) {
+        let ids = publish_many(&mut self.be, 1, Priority::Flash, &self.recips).await;
+        self.stored.extend(ids);
+        self.flashes += 1;
+    }
+
+    /// Wait (at most 10 s, taking deliveries meanwhile) until the hub has durably
+    /// recorded that NL-NCP acknowledged every flash alert published so far.
+    async fn flash_acknowledged(&mut self, reader: &mut TestClient) {
+        use cordon_hub::store::Lane;
+        let nl: cordon_common::ids::NodeId = "NL-NCP".parse().unwrap();
+        let alerts: ChannelName = "op/cosmo-2/alerts".parse().unwrap();
+        let store = self.hub.hub.state().store.clone();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while store.cursor(&nl, &alerts, Lane::Flash).unwrap() < self.flashes {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the hub did not record NL-NCP's flash acknowledgements"
+            );
+            let got = reader.collect(usize::MAX, Duration::from_millis(20)).await;
+            self.seen.extend(got.unwrap().iter().map(delivered_id));
+        }
+    }
+
+    /// A flash alert is published and `reader`'s session ends as `how` says; returns the
+    /// reader of the next round, after taking what the old session received (and
+    /// acknowledged) until it ended.
+    async fn end(&mut self, how: SessionEnd, mut reader: TestClient) -> TestClient {
+        let next = match how {
+            SessionEnd::Close => {
+                self.flash_alert().await;
+                reader.session.close();
+                None
+            }
+            // The hub closes the older session when the newer one says Hello.
+            SessionEnd::Replace => {
+                self.flash_alert().await;
+                Some(self.reader().await)
+            }
+            SessionEnd::Stall => {
+                // The flash lane's next write is the new alert, with nothing else
+                // outstanding, and it blocks: flow control lets less than an envelope
+                // through.
+                self.flash_acknowledged(&mut reader).await;
+                let limits = cordon_common::quic::TransportLimits {
+                    stream_window: 256,
+                    connection_window: 16 * 1024,
+                    ..Default::default()
+                };
+                let mut stalled =
+                    connect_with_limits(self.pki, self.hub, &self.nl_creds, &limits).await;
+                subscribe_and_stop_reading(&mut stalled, &self.nl_creds).await;
+                self.flash_alert().await;
+                cut_off_for_stalling(stalled.connection(), "a reader that stopped reading").await;
+                None
+            }
+        };
+        // The old session's deliveries end when its connection does.
+        self.take(&mut reader, usize::MAX).await;
+        match next {
+            Some(n) => n,
+            None => self.reader().await,
+        }
+    }
+}
+
+/// A reader whose session ends in the middle of a delivery burst, twenty times over
+/// (closed by the reader, replaced by its own newer connection as after a reconnect, or
+/// cut off for stalling), while flash alerts keep coming, still gets every stored
+/// message: the hub's cursor never passes a message whose `DeliverAck` it did not
+/// receive. A delivery window of one makes every `Deliver` the only one outstanding in
+/// its lane, as a sporadic flash alert is: the case where a write that failed as the
+/// session ended used to be flushed as acknowledged.
+#[tokio::test]
+async fn sessions_ended_in_the_middle_of_a_burst_lose_no_stored_message() {
+    const ROUNDS: usize = 20;
+    let (pki, hub) = start("delivery_window = 1\nstall_timeout_ms = 500").await;
+    let (nl_creds, mut be, recips) = offline_reader_and_sender(&pki, &hub).await;
+    let mut stored = publish_many(&mut be, 40, Priority::Urgent, &recips).await;
+    stored.extend(publish_many(&mut be, 60, Priority::Routine, &recips).await);
+    let mut rounds = Rounds {
+        pki: &pki,
+        hub: &hub,
+        nl_creds,
+        be,
+        recips,
+        stored,
+        seen: HashSet::new(),
+        flashes: 0,
+    };
+    let started = std::time::Instant::now();
+    let mut reader = rounds.reader().await;
+    let ends = [
+        SessionEnd::Close,
+        SessionEnd::Replace,
+        SessionEnd::Stall,
+        SessionEnd::Close,
+        SessionEnd::Replace,
+    ];
+    for how in ends.iter().cycle().take(ROUNDS) {
+        rounds.burst().await;
+        rounds.take(&mut reader, Rounds::PACE).await;
+        reader = rounds.end(*how, reader).await;
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let unseen = |r: &Rounds<'_>| -> Vec<MessageId> {
+        r.stored
+            .iter()
+            .filter(|id| !r.seen.contains(id))
+            .copied()
+            .collect()
+    };
+    while !unseen(&rounds).is_empty() && std::time::Instant::now() < deadline {
+        rounds.take(&mut reader, 1).await;
+    }
+    let missing = unseen(&rounds);
+    assert!(
+        missing.is_empty(),
+        "{} of {} stored messages never reached the reader (rounds took {:?}): {missing:?}",
+        missing.len(),
+        rounds.stored.len(),
+        started.elapsed()
+    );
 }

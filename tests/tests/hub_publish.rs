@@ -8,9 +8,9 @@
 use std::time::Duration;
 
 use cordon_common::envelope::{seal, SealRng};
-use cordon_common::ids::{MessageId, Role};
+use cordon_common::ids::{ChannelName, MessageId, Role};
 use cordon_common::msg::{MessageKind, Priority};
-use cordon_common::wire::PublishOutcome;
+use cordon_common::wire::{max_envelope, PublishOutcome};
 use cordon_testbed::{metric_value, policy::COSMO_2, Pki, TestClient, TestHub};
 use serde_json::{json, Value};
 
@@ -20,8 +20,13 @@ struct Fed {
 }
 
 async fn fed() -> Fed {
+    fed_with_limits("").await
+}
+
+/// A federation whose hub has these `[limits]` (TOML).
+async fn fed_with_limits(limits: &str) -> Fed {
     let pki = Pki::new().unwrap();
-    let hub = TestHub::start(&pki, &pki.path().join("hub-run"), COSMO_2, "")
+    let hub = TestHub::start(&pki, &pki.path().join("hub-run"), COSMO_2, limits)
         .await
         .unwrap();
     Fed { pki, hub }
@@ -454,6 +459,55 @@ async fn garbage_and_oversized_frames_cut_off_only_the_sender() {
         nl.collect(2, Duration::from_secs(5)).await.unwrap().len(),
         2
     );
+}
+
+/// An envelope that fits a `Publish` frame but not a `Deliver` frame (which also carries
+/// the channel and `seq`) could be stored and never delivered: the hub refuses it as
+/// invalid, saying why, and audits the refusal. A slightly smaller one is stored and
+/// delivered.
+#[tokio::test]
+async fn an_envelope_too_large_for_a_deliver_frame_is_refused_at_publish() {
+    const MAX_FRAME: usize = 64 * 1024;
+    let f = fed_with_limits(&format!("max_frame = {MAX_FRAME}")).await;
+    let mut nl = client(&f, "NL-NCP", Role::Member).await;
+    let mut be = client(&f, "BE-NCP", Role::Member).await;
+    let to: Vec<ChannelName> = vec!["op/cosmo-2/alerts".parse().unwrap()];
+    let recips = be.recipients(&to).await.unwrap();
+    let cap = max_envelope(MAX_FRAME);
+    let header = || {
+        be.header(MessageKind::Alert, "cosmo-2", &to, Priority::Routine)
+            .unwrap()
+    };
+    let (large_h, fits_h) = (header(), header());
+    let large = be.seal_to_size(&large_h, &recips, cap + 16).unwrap();
+    let fits = be.seal_to_size(&fits_h, &recips, cap - 16).unwrap();
+    assert!(
+        large.len() > cap && large.len() + 16 < MAX_FRAME,
+        "{}",
+        large.len()
+    );
+    assert!(fits.len() <= cap, "{}", fits.len());
+    let ack = be.publish(large.clone()).await.unwrap();
+    assert_eq!(ack.outcome, PublishOutcome::Invalid, "{}", ack.reason);
+    assert_eq!(ack.id, large_h.id);
+    let expected = format!(
+        "envelope too large to deliver: {} bytes, the hub delivers at most {cap} \
+         (max_frame {MAX_FRAME}); send smaller or fewer attachments",
+        large.len()
+    );
+    assert_eq!(ack.reason, expected);
+    assert_eq!(
+        audited_refusal(&f, &large_h.id).await,
+        refusal(&large_h.id, "BE-NCP", "invalid", &expected)
+    );
+    let ack = be.publish(fits).await.unwrap();
+    assert_eq!(ack.outcome, PublishOutcome::Stored, "{}", ack.reason);
+    let d = nl
+        .next_delivery(Duration::from_secs(5))
+        .await
+        .unwrap()
+        .expect("NL-NCP receives the envelope that fits");
+    assert_eq!(nl.open(&d.envelope).unwrap().0.id, fits_h.id);
 }
 
 #[tokio::test]

@@ -7,10 +7,12 @@
 //! negotiated maximum. Bytes in, frames out; no sockets here. Layout of every frame:
 //! `docs/PROTOCOL.md`.
 
+mod capacity;
 mod codec;
 mod error;
 mod frame;
 
+pub use capacity::{max_envelope, DELIVER_OVERHEAD};
 pub use codec::{
     check_prefix, decode_payload, encode_frame, FrameDecoder, DEFAULT_MAX_FRAME, LIMIT_MAX_FRAME,
     PREFIX_LEN,

@@ -70,6 +70,22 @@ pub enum AuditEvent {
         /// Its position in that channel.
         seq: u64,
     },
+    /// A stored message was skipped for a node because no `Deliver` frame under the
+    /// hub's `max_frame` can carry it (it was stored under a larger `max_frame`).
+    Undeliverable {
+        /// The message id.
+        id: String,
+        /// The node it was not delivered to.
+        node: String,
+        /// The channel.
+        channel: String,
+        /// Its position in that channel.
+        seq: u64,
+        /// The envelope's size, bytes.
+        size: u64,
+        /// Why.
+        reason: String,
+    },
     /// A node was refused a channel it asked to read.
     ReadRefused {
         /// The node.
