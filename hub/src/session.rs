@@ -276,7 +276,7 @@ async fn serve(
             Frame::Subscribe(_) => {
                 break End::Peer(ErrorCode::Protocol, "already subscribed".into())
             }
-            Frame::DirectoryRequest(r) => Frame::DirectoryResponse(directory(&state, r)),
+            Frame::DirectoryRequest(r) => Frame::DirectoryResponse(directory(&state, &peer, r)),
             Frame::KeyBundlePublish(b) => {
                 Frame::KeyBundleAck(key_bundle(&state, &peer, b.bundle).await)
             }
@@ -366,7 +366,10 @@ async fn subscribe(
     (channels.clone(), Subscribed { channels, refused })
 }
 
-fn directory(state: &HubState, req: DirectoryRequest) -> DirectoryResponse {
+/// Answer a directory request: the readers of each channel the node may read or publish
+/// to (an empty list for any other, known or not), and the entries of those readers and
+/// of the nodes it named.
+fn directory(state: &HubState, peer: &Peer, req: DirectoryRequest) -> DirectoryResponse {
     let policy = state.policy();
     let now = now_ms();
     let subjects = state.directory.subjects();
@@ -375,7 +378,10 @@ fn directory(state: &HubState, req: DirectoryRequest) -> DirectoryResponse {
     for c in req.channels.into_iter().take(64) {
         let r = match c.direct_node() {
             Some(n) => vec![n],
-            None => policy.readers(&c, subjects.iter(), now),
+            None if policy.may_see_readers(&peer.subject, &c, now) => {
+                policy.readers(&c, subjects.iter(), now)
+            }
+            None => Vec::new(),
         };
         wanted.extend(r.iter().cloned());
         readers.push((c, r));
