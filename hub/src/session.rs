@@ -319,8 +319,16 @@ async fn persist_node(state: &Arc<HubState>, record: crate::store::NodeRecord) {
     }
 }
 
+/// Channels of one `Subscribe` that are considered; the rest are ignored (a node reads
+/// far fewer), so that one frame cannot cost unbounded policy checks or audit records.
+pub const MAX_SUBSCRIBE_CHANNELS: usize = 256;
+
+/// Channels named in a `ReadRefused` record besides the first; the rest are counted.
+const AUDITED_REFUSALS: usize = 16;
+
 /// Decide a subscription: every requested channel the node may read (all of them if it
-/// asked for none), plus its own direct channel.
+/// asked for none), plus its own direct channel. The request is cut to its first
+/// [`MAX_SUBSCRIBE_CHANNELS`] and de-duplicated; its refusals make one audit record.
 async fn subscribe(
     state: &Arc<HubState>,
     peer: &Arc<Peer>,
@@ -330,33 +338,43 @@ async fn subscribe(
     let now = now_ms();
     let own = peer.node_id().direct_channel();
     let mut channels = vec![own.clone()];
-    let mut refused = Vec::new();
+    let mut refused: Vec<(ChannelName, String)> = Vec::new();
     let everything = requested.is_empty();
     let wanted: Vec<ChannelName> = if everything {
         policy.channels().cloned().collect()
     } else {
         requested
+            .into_iter()
+            .take(MAX_SUBSCRIBE_CHANNELS)
+            .collect()
     };
     for c in wanted {
-        if c == own || channels.contains(&c) {
+        if c == own || channels.contains(&c) || refused.iter().any(|(r, _)| *r == c) {
             continue;
         }
         match policy.may_read(&peer.subject, &c, now) {
             Ok(()) => channels.push(c),
             // Asking for "everything I may read" is not a request for the rest.
             Err(_) if everything => {}
-            Err(d) => {
-                state
-                    .audit
-                    .record(AuditEvent::ReadRefused {
-                        node: peer.node_id().to_string(),
-                        channel: c.to_string(),
-                        reason: d.reason.clone(),
-                    })
-                    .await;
-                refused.push((c, d.reason));
-            }
+            Err(d) => refused.push((c, d.reason)),
         }
+    }
+    if let Some(((first, reason), others)) = refused.split_first() {
+        let also: Vec<String> = others
+            .iter()
+            .take(AUDITED_REFUSALS)
+            .map(|(c, _)| c.to_string())
+            .collect();
+        state
+            .audit
+            .record(AuditEvent::ReadRefused {
+                node: peer.node_id().to_string(),
+                channel: first.to_string(),
+                reason: reason.clone(),
+                more: (others.len() - also.len()) as u64,
+                also,
+            })
+            .await;
     }
     info!(
         channels = channels.len(),

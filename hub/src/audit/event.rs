@@ -70,14 +70,21 @@ pub enum AuditEvent {
         /// Its position in that channel.
         seq: u64,
     },
-    /// A node was refused a channel it asked to read.
+    /// A node was refused channels it asked to read: one record per `Subscribe`, naming
+    /// the first channel refused and its reason, and the others refused with it.
     ReadRefused {
         /// The node.
         node: String,
-        /// The channel.
+        /// The (first) channel.
         channel: String,
         /// Why.
         reason: String,
+        /// Further channels refused in the same request (at most 16 named).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        also: Vec<String>,
+        /// How many more were refused beyond those named.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        more: u64,
     },
     /// A new policy is in force.
     PolicyReloaded {
@@ -135,4 +142,8 @@ pub enum AuditEvent {
         /// How many bytes.
         bytes: u64,
     },
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

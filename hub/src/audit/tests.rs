@@ -488,6 +488,8 @@ fn every_event_round_trips_with_its_type() {
                 node: "n".into(),
                 channel: "c".into(),
                 reason: "r".into(),
+                also: vec![],
+                more: 0,
             },
             "read-refused",
         ),
