@@ -1,6 +1,7 @@
 //! Prometheus metrics of the hub, served as text on a local address.
 //!
 //! Names: `cordon_connections` (gauge), `cordon_handshakes_refused_total{reason}`,
+//! `cordon_retries_total` (connection attempts answered with a QUIC Retry),
 //! `cordon_publishes_total{outcome}`, `cordon_deliveries_total`, `cordon_backlog{node}`
 //! (unacknowledged messages per node, updated as lanes run), `cordon_commit_seconds`
 //! (histogram of durable commit latency), `cordon_commit_batch_size` (histogram),
@@ -50,6 +51,8 @@ pub struct Metrics {
     pub connections: Gauge,
     /// Handshakes refused, by reason.
     pub handshakes_refused: Family<ReasonLabel, Counter>,
+    /// Connection attempts answered with a QUIC Retry (address validation).
+    pub retries: Counter,
     /// Publishes by outcome.
     pub publishes: Family<OutcomeLabel, Counter>,
     /// Deliveries sent.
@@ -76,6 +79,12 @@ impl Metrics {
             "handshakes_refused",
             "Handshakes refused, by reason",
             handshakes_refused.clone(),
+        );
+        let retries = Counter::default();
+        registry.register(
+            "retries",
+            "Connection attempts answered with a QUIC Retry (address validation)",
+            retries.clone(),
         );
         let publishes = Family::<OutcomeLabel, Counter>::default();
         registry.register("publishes", "Publishes, by outcome", publishes.clone());
@@ -109,6 +118,7 @@ impl Metrics {
             registry,
             connections,
             handshakes_refused,
+            retries,
             publishes,
             deliveries,
             backlog,

@@ -16,6 +16,7 @@ use crate::audit::{AuditEvent, AuditLog};
 use crate::check_pool::CheckPool;
 use crate::config::HubConfig;
 use crate::directory::Directory;
+use crate::handshake_tls::HandshakeTls;
 use crate::metrics::Metrics;
 use crate::policy::Policy;
 use crate::reload::{self, load_trust, ReloadReport};
@@ -86,7 +87,8 @@ impl RunningHub {
             cordon_common::pki::read_pem_certs(&config.cert).map_err(|e| pki(e.to_string()))?;
         let (_, key) = IdentityKey::load(&config.key).map_err(|e| pki(e.to_string()))?;
         let verifier = Arc::new(NodeCertVerifier::new(&trust).map_err(|e| pki(e.to_string()))?);
-        let tls = server_config(verifier.clone(), chain, key).map_err(|e| pki(e.to_string()))?;
+        let tls = server_config(verifier.clone(), chain.clone(), key.clone_key())
+            .map_err(|e| pki(e.to_string()))?;
         let policy = Policy::load(&config.policy).map_err(|e| StartError::Policy(e.to_string()))?;
 
         std::fs::create_dir_all(&config.data_dir).map_err(|e| StartError::Store {
@@ -149,6 +151,7 @@ impl RunningHub {
             idle_timeout: Duration::from_millis(limits.idle_timeout_ms),
             keep_alive: Duration::from_millis(limits.keep_alive_ms),
         })));
+        let handshake_tls = HandshakeTls::new(server.clone(), verifier.clone(), chain, key);
         let endpoint =
             quinn::Endpoint::server(server, config.listen).map_err(|e| StartError::Bind {
                 addr: config.listen.to_string(),
@@ -191,6 +194,7 @@ impl RunningHub {
         background.push(tokio::spawn(listener::accept_loop(
             state.clone(),
             endpoint.clone(),
+            handshake_tls,
         )));
         background.push(tokio::spawn(reload::watch(state.clone())));
         background.push(tokio::spawn(retention::run(state.clone())));

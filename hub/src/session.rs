@@ -15,15 +15,19 @@ use cordon_common::wire::{
 };
 use cordon_common::wire::{PublishAck, PublishOutcome};
 use rustls::pki_types::CertificateDer;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit};
 use tokio::task::JoinHandle;
 use tracing::{field, info, info_span, warn, Instrument};
 
 use crate::audit::AuditEvent;
 use crate::delivery::run_lanes;
+use crate::handshake_audit::Refusal;
+use crate::handshake_gate::HandshakeTicket;
+use crate::listener::Admission;
 use crate::publish::{check, enqueue, finish, Checked, Pending};
 use crate::sessions::{LaneWakers, SessionHandle};
 use crate::state::{now_ms, HubState, Peer};
+use crate::tls::RefusedCert;
 
 /// Why a session ended.
 #[derive(Debug)]
@@ -74,46 +78,77 @@ fn refusal_reason(e: &quinn::ConnectionError) -> &'static str {
     }
 }
 
+/// The handshake of one connection, within the handshake timeout, holding `ticket`
+/// until it ends; then a slot of `max_connections`. Refusals are counted and audited
+/// (aggregated) with their reason code and, for a refused certificate, its fingerprint,
+/// subject and serial.
+async fn handshake(
+    state: &HubState,
+    incoming: quinn::Incoming,
+    admission: &Admission,
+    ticket: HandshakeTicket,
+) -> Option<(quinn::Connection, OwnedSemaphorePermit)> {
+    let addr = incoming.remote_address();
+    let refusal = |code: &'static str, cert: Option<RefusedCert>| Refusal { addr, code, cert };
+    let (config, verifier) = match admission.tls.for_connection() {
+        Ok(v) => v,
+        Err(e) => {
+            warn!(error = %e, "cannot make the connection's TLS configuration");
+            incoming.refuse();
+            return None;
+        }
+    };
+    let connecting = match incoming.accept_with(config) {
+        Ok(c) => c,
+        Err(e) => {
+            warn!(error = %e, "cannot accept connection");
+            return None;
+        }
+    };
+    let done = tokio::time::timeout(state.config.limits.handshake_timeout(), connecting).await;
+    drop(ticket);
+    let conn = match done {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => {
+            let cert = verifier.take_refused();
+            let code = cert.as_ref().map_or_else(|| refusal_reason(&e), |c| c.code);
+            info!(reason = %code, error = %e, "handshake refused");
+            admission.refused(state, refusal(code, cert)).await;
+            return None;
+        }
+        Err(_) => {
+            info!("handshake timed out");
+            admission.refused(state, refusal("timeout", None)).await;
+            return None;
+        }
+    };
+    match admission.connections.clone().try_acquire_owned() {
+        Ok(permit) => Some((conn, permit)),
+        Err(_) => {
+            info!("connection refused: limit reached");
+            conn.close(
+                ErrorCode::Overloaded.as_u16().into(),
+                b"the hub is at its connection limit; try again later",
+            );
+            admission.refused(state, refusal("overloaded", None)).await;
+            None
+        }
+    }
+}
+
 /// Handle one incoming connection until it ends.
-pub async fn run_connection(state: Arc<HubState>, incoming: quinn::Incoming) {
+pub async fn run_connection(
+    state: Arc<HubState>,
+    incoming: quinn::Incoming,
+    admission: Arc<Admission>,
+    ticket: HandshakeTicket,
+) {
     let remote = incoming.remote_address();
     let span = info_span!("conn", %remote, node = field::Empty, fp = field::Empty);
     async move {
-        let connecting = match incoming.accept() {
-            Ok(c) => c,
-            Err(e) => {
-                warn!(error = %e, "cannot accept connection");
-                return;
-            }
+        let Some((conn, _permit)) = handshake(&state, incoming, &admission, ticket).await else {
+            return;
         };
-        let conn =
-            match tokio::time::timeout(state.config.limits.handshake_timeout(), connecting).await {
-                Ok(Ok(c)) => c,
-                Ok(Err(e)) => {
-                    let reason = refusal_reason(&e);
-                    info!(%reason, error = %e, "handshake refused");
-                    state.metrics.handshake_refused(reason);
-                    state
-                        .audit
-                        .record(AuditEvent::HandshakeRefused {
-                            addr: remote.to_string(),
-                            reason: e.to_string(),
-                        })
-                        .await;
-                    return;
-                }
-                Err(_) => {
-                    state.metrics.handshake_refused("timeout");
-                    state
-                        .audit
-                        .record(AuditEvent::HandshakeRefused {
-                            addr: remote.to_string(),
-                            reason: "handshake timed out".into(),
-                        })
-                        .await;
-                    return;
-                }
-            };
         let Some(cert) = conn
             .peer_identity()
             .and_then(|any| any.downcast::<Vec<CertificateDer<'static>>>().ok())
@@ -343,10 +378,7 @@ async fn subscribe(
     let wanted: Vec<ChannelName> = if everything {
         policy.channels().cloned().collect()
     } else {
-        requested
-            .into_iter()
-            .take(MAX_SUBSCRIBE_CHANNELS)
-            .collect()
+        requested.into_iter().take(MAX_SUBSCRIBE_CHANNELS).collect()
     };
     for c in wanted {
         if c == own || channels.contains(&c) || refused.iter().any(|(r, _)| *r == c) {

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod client;
 pub mod demo;
 pub mod federation;
+pub mod initials;
 pub mod pki;
 pub mod policy;
 pub mod process;

@@ -55,9 +55,15 @@ async fn a_non_participant_learns_nothing_and_a_participant_gets_the_readers() {
     let answer = ask(&pki, &hub, "HU-NCP", Role::Member, "op/cosmo-2/alerts").await;
     let got = readers(&answer);
     for id in ["BE-NCP", "NL-NCP", "HU-NCP"] {
-        assert!(got.iter().any(|n| n.as_str() == id), "{id} missing: {got:?}");
+        assert!(
+            got.iter().any(|n| n.as_str() == id),
+            "{id} missing: {got:?}"
+        );
     }
-    assert!(answer.entries.iter().any(|e| e.node_id.as_str() == "BE-NCP"));
+    assert!(answer
+        .entries
+        .iter()
+        .any(|e| e.node_id.as_str() == "BE-NCP"));
     let channel: ChannelName = "op/cosmo-2/alerts".parse().unwrap();
     assert_eq!(answer.readers[0].0, channel);
     drop(known);

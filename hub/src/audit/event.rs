@@ -28,12 +28,27 @@ pub enum AuditEvent {
         reason: String,
     },
     /// A connection was refused before a session started (bad or revoked certificate,
-    /// timeout, no `Hello`).
+    /// timeout, too many handshakes, connection limit). Repeats within the audit window
+    /// are recorded once more at its end, with their count.
     HandshakeRefused {
-        /// The remote address, `ip:port`.
+        /// The remote address, `ip:port` (of the last repeat; `*` for refusals counted
+        /// beyond the window's distinct-refusal cap).
         addr: String,
-        /// Why.
-        reason: String,
+        /// Why: `revoked`, `expired`, `not-yet-valid`, `unknown-ca`, `wrong-usage`,
+        /// `bad-profile`, `bad-certificate`, `no-certificate`, `timeout`,
+        /// `handshakes-busy`, `address-busy`, `overloaded` or `other`.
+        code: String,
+        /// SHA-256 of the refused certificate, hex (when the refusal is about one).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fingerprint: Option<String>,
+        /// The refused certificate's subject.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subject: Option<String>,
+        /// The refused certificate's serial number, hex.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        serial: Option<String>,
+        /// How many refusals this record stands for.
+        count: u64,
     },
     /// A message was stored and will be delivered.
     Published {
