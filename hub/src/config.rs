@@ -135,8 +135,13 @@ pub struct Limits {
     pub commit_max_batch: usize,
     /// Messages waiting for the committer before publishers wait. Default 4096.
     pub commit_queue_depth: usize,
-    /// Largest store file, bytes; publishes are refused beyond it. 0: no limit. Default 0.
+    /// Largest store (`hub.redb` and the envelope segments), bytes; publishes are refused
+    /// beyond it. 0: no limit. Default 64 GiB.
     pub store_quota_bytes: u64,
+    /// Space kept free on the data directory's file system, bytes: publishes are refused
+    /// while less is available (so the store, the audit log and the system keep room).
+    /// 0: no check. Default 1 GiB.
+    pub min_free_disk_bytes: u64,
     /// How often closed operations are checked for messages past retention, s. Default 3600.
     pub retention_check_s: u64,
 }
@@ -162,7 +167,8 @@ impl Default for Limits {
             publish_inflight: 64,
             commit_max_batch: 512,
             commit_queue_depth: 4096,
-            store_quota_bytes: 0,
+            store_quota_bytes: 64 * 1024 * 1024 * 1024,
+            min_free_disk_bytes: 1024 * 1024 * 1024,
             retention_check_s: 3600,
         }
     }
@@ -325,6 +331,7 @@ delivery_window = 64
         assert_eq!(c.store_path(), PathBuf::from("/srv/cordon/data/hub.redb"));
         assert_eq!(c.limits.delivery_window, 64);
         assert_eq!(c.limits.max_streams, 16);
+        assert!(c.limits.store_quota_bytes > 0 && c.limits.min_free_disk_bytes > 0);
         assert!(c.metrics.is_none());
     }
 

@@ -23,6 +23,7 @@ pub mod listener;
 pub mod metrics;
 pub mod policy;
 pub mod publish;
+pub mod publish_gate;
 pub mod reload;
 pub mod retention;
 pub mod server;

@@ -2,6 +2,7 @@
 //!
 //! Names: `cordon_connections` (gauge), `cordon_handshakes_refused_total{reason}`,
 //! `cordon_retries_total` (connection attempts answered with a QUIC Retry),
+//! `cordon_audit_writable` (1, or 0 once the audit log cannot be written),
 //! `cordon_publishes_total{outcome}`, `cordon_deliveries_total`, `cordon_backlog{node}`
 //! (unacknowledged messages per node, updated as lanes run), `cordon_commit_seconds`
 //! (histogram of durable commit latency), `cordon_commit_batch_size` (histogram),
@@ -53,6 +54,8 @@ pub struct Metrics {
     pub handshakes_refused: Family<ReasonLabel, Counter>,
     /// Connection attempts answered with a QUIC Retry (address validation).
     pub retries: Counter,
+    /// 1 while the audit log can be written, 0 once a write failed (publishes refused).
+    pub audit_writable: Gauge,
     /// Publishes by outcome.
     pub publishes: Family<OutcomeLabel, Counter>,
     /// Deliveries sent.
@@ -85,6 +88,12 @@ impl Metrics {
             "retries",
             "Connection attempts answered with a QUIC Retry (address validation)",
             retries.clone(),
+        );
+        let audit_writable = Gauge::default();
+        registry.register(
+            "audit_writable",
+            "1 while the audit log can be written; 0: publishes are refused",
+            audit_writable.clone(),
         );
         let publishes = Family::<OutcomeLabel, Counter>::default();
         registry.register("publishes", "Publishes, by outcome", publishes.clone());
@@ -119,6 +128,7 @@ impl Metrics {
             connections,
             handshakes_refused,
             retries,
+            audit_writable,
             publishes,
             deliveries,
             backlog,

@@ -137,7 +137,12 @@ impl RunningHub {
             },
             Some(observer),
         );
-        let (audit, audit_task) = audit_sink::start(audit_log, committer.clone(), 8192);
+        let (audit, audit_task) = audit_sink::start(
+            audit_log,
+            committer.clone(),
+            8192,
+            metrics.audit_writable.clone(),
+        );
 
         let limits = &config.limits;
         let mut server = quinn::ServerConfig::with_crypto(Arc::new(

@@ -89,16 +89,7 @@ async fn a_participant_publishes_and_a_reader_receives_and_opens() {
     let f = fed().await;
     let mut nl = client(&f, "NL-NCP", Role::Member).await;
     let mut be = client(&f, "BE-NCP", Role::Member).await;
-    let (h, ack) = be
-        .send(
-            MessageKind::Alert,
-            "cosmo-2",
-            &["op/cosmo-2/alerts"],
-            Priority::Routine,
-            b"body",
-        )
-        .await
-        .unwrap();
+    let (h, ack) = be.send_alert(b"body").await.unwrap();
     assert_eq!(ack.outcome, PublishOutcome::Stored, "{}", ack.reason);
     assert_eq!(ack.id, h.id);
     let d = nl
