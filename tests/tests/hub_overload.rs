@@ -95,8 +95,10 @@ async fn replayed_initials_get_a_retry_and_take_no_connection_slot() {
 
 #[tokio::test]
 async fn without_retry_one_address_cannot_take_every_handshake_slot() {
+    // Four handshake slots: without the per-address cap the eight replays would take
+    // them all and the node would be refused as `handshakes-busy`.
     let limits =
-        "max_connections = 4\nmax_handshakes_per_address = 2\nretry_above_handshakes = 1000";
+        "max_handshakes = 4\nmax_handshakes_per_address = 2\nretry_above_handshakes = 1000";
     let refused = |m: &str, n: usize| metric(m, BUSY) >= (n - 2) as f64;
     let hub = node_connects_despite_replayed_initials(limits, 8, refused).await;
     let text = hub.hub.state().metrics.render();
