@@ -46,8 +46,23 @@ pub async fn accept_loop(state: Arc<HubState>, endpoint: quinn::Endpoint, tls: H
         connections: Arc::new(Semaphore::new(limits.max_connections)),
         refusals: RefusalAudit::default(),
     });
-    let flusher = tokio::spawn(flush_refusals(state.clone(), admission.clone()).in_current_span());
-    while let Some(incoming) = endpoint.accept().await {
+    // The aggregated repeats are written at the end of each audit window. Done in this
+    // loop, not in a task of its own, so that stopping the loop stops it too.
+    let mut window = tokio::time::interval(limits.handshake_audit_window());
+    window.tick().await;
+    loop {
+        let incoming = tokio::select! {
+            i = endpoint.accept() => match i {
+                Some(i) => i,
+                None => break,
+            },
+            _ = window.tick() => {
+                for event in admission.refusals.end_window() {
+                    state.audit.record(event).await;
+                }
+                continue;
+            }
+        };
         let remote = incoming.remote_address();
         if !incoming.remote_address_validated()
             && admission.gate.in_progress() >= limits.retry_above_handshakes
@@ -75,19 +90,6 @@ pub async fn accept_loop(state: Arc<HubState>, endpoint: quinn::Endpoint, tls: H
                 };
                 admission.refused(&state, refusal).await;
             }
-        }
-    }
-    flusher.abort();
-}
-
-/// At the end of each audit window, write the aggregated repeats.
-async fn flush_refusals(state: Arc<HubState>, admission: Arc<Admission>) {
-    let mut tick = tokio::time::interval(state.config.limits.handshake_audit_window());
-    tick.tick().await;
-    loop {
-        tick.tick().await;
-        for event in admission.refusals.end_window() {
-            state.audit.record(event).await;
         }
     }
 }
