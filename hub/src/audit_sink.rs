@@ -2,10 +2,17 @@
 //! background task that appends, fsyncs every 100 ms, and records the log's head in the
 //! store (through the group committer, riding along with the next commit) so that a
 //! truncated tail is detectable by `cordon-hub audit verify`.
+//!
+//! If the log cannot be written (disk full, I/O error), the log takes no more records
+//! ([`crate::audit::AuditError::Failed`]) and the sink says so ([`AuditSink::writable`]):
+//! the hub then refuses publishes rather than run without its trail, logs the error once
+//! and sets the `cordon_audit_writable` gauge to 0, until it is restarted.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use prometheus_client::metrics::gauge::Gauge;
 use tokio::sync::mpsc;
 
 use crate::audit::{AuditEvent, AuditLog};
@@ -20,9 +27,35 @@ const FLUSH_AT: usize = 4096;
 #[derive(Debug, Clone)]
 pub struct AuditSink {
     tx: mpsc::Sender<AuditEvent>,
+    health: Arc<Health>,
+}
+
+/// Whether the log can still be written, mirrored in a gauge.
+#[derive(Debug)]
+struct Health {
+    failed: AtomicBool,
+    gauge: Gauge,
+}
+
+impl Health {
+    /// Note a failed write or sync; the first one is logged and turns the gauge to 0.
+    fn failed(&self, err: &crate::audit::AuditError) {
+        if !self.failed.swap(true, Ordering::SeqCst) {
+            self.gauge.set(0);
+            tracing::error!(error = %err,
+                "the audit log cannot be written: publishes are refused from now on; make the \
+                 log writable (free disk space, check the file system) and restart the hub");
+        }
+    }
 }
 
 impl AuditSink {
+    /// Whether the audit log can still be written. Once a write has failed this stays
+    /// false until the hub restarts.
+    pub fn writable(&self) -> bool {
+        !self.health.failed.load(Ordering::SeqCst)
+    }
+
     /// Record an event; waits if the queue is full (the audit log is never skipped).
     pub async fn record(&self, event: AuditEvent) {
         if self.tx.send(event).await.is_err() {
@@ -31,13 +64,24 @@ impl AuditSink {
     }
 }
 
-/// Start the writer. It stops (after a final sync) when every sink is dropped.
+/// Start the writer. It stops (after a final sync) when every sink is dropped. `writable`
+/// is set to 1 now and to 0 when a write fails.
 pub fn start(
     log: AuditLog,
     committer: GroupCommitter,
     queue: usize,
+    writable: Gauge,
 ) -> (AuditSink, tokio::task::JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<AuditEvent>(queue.max(16));
+    writable.set(1);
+    let health = Arc::new(Health {
+        failed: AtomicBool::new(false),
+        gauge: writable,
+    });
+    let sink = AuditSink {
+        tx,
+        health: health.clone(),
+    };
     let log = Arc::new(Mutex::new(log));
     let task = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(100));
@@ -67,18 +111,18 @@ pub fn start(
                 continue;
             }
             let batch = std::mem::take(&mut pending);
-            let log = log.clone();
+            let (log, health) = (log.clone(), health.clone());
             let done = tokio::task::spawn_blocking(move || {
                 let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
                 for e in batch {
                     if let Err(err) = log.append(e) {
-                        tracing::error!(error = %err, "audit append failed");
+                        health.failed(&err);
                     }
                 }
                 match log.sync() {
                     Ok(head) => Some(format!("{} {}", head.seq, head.hash)),
                     Err(err) => {
-                        tracing::error!(error = %err, "audit sync failed");
+                        health.failed(&err);
                         None
                     }
                 }
@@ -98,5 +142,5 @@ pub fn start(
             }
         }
     });
-    (AuditSink { tx }, task)
+    (sink, task)
 }

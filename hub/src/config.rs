@@ -88,8 +88,23 @@ struct RawMetrics {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
-    /// Most simultaneous connections; more are refused with `overloaded`. Default 20 000.
+    /// Most simultaneous connections whose handshake has completed; more are closed
+    /// with `overloaded`. Handshakes in progress do not count. Default 20 000.
     pub max_connections: usize,
+    /// Most handshakes in progress at once; more are refused. Each holds TLS state for
+    /// at most `handshake_timeout_ms` (a few KiB). Default 128.
+    pub max_handshakes: usize,
+    /// Most handshakes in progress from one IP address; more are refused. Default 8.
+    pub max_handshakes_per_address: usize,
+    /// Address validation: a connection attempt from an address not yet validated is
+    /// answered with a QUIC Retry (one round trip more, no state kept at the hub) while
+    /// at least this many handshakes are in progress. Default 0: always, so a spoofed
+    /// source address never takes a handshake slot.
+    pub retry_above_handshakes: usize,
+    /// Refused handshakes are audited once per window per (reason, certificate,
+    /// address); repeats are recorded at the window's end with their count, ms.
+    /// Default 10 000.
+    pub handshake_audit_window_ms: u64,
     /// Largest frame accepted, bytes. Default 17 MiB (16 MiB of attachments + overhead).
     pub max_frame: usize,
     /// Time allowed for the TLS handshake, ms. Default 10 000.
@@ -122,8 +137,13 @@ pub struct Limits {
     pub commit_max_batch: usize,
     /// Messages waiting for the committer before publishers wait. Default 4096.
     pub commit_queue_depth: usize,
-    /// Largest store file, bytes; publishes are refused beyond it. 0: no limit. Default 0.
+    /// Largest store (`hub.redb` and the envelope segments), bytes; publishes are refused
+    /// beyond it. 0: no limit. Default 64 GiB.
     pub store_quota_bytes: u64,
+    /// Space kept free on the data directory's file system, bytes: publishes are refused
+    /// while less is available (so the store, the audit log and the system keep room).
+    /// 0: no check. Default 1 GiB.
+    pub min_free_disk_bytes: u64,
     /// How often closed operations are checked for messages past retention, s. Default 3600.
     pub retention_check_s: u64,
 }
@@ -132,6 +152,10 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_connections: 20_000,
+            max_handshakes: 128,
+            max_handshakes_per_address: 8,
+            retry_above_handshakes: 0,
+            handshake_audit_window_ms: 10_000,
             max_frame: cordon_common::wire::DEFAULT_MAX_FRAME,
             handshake_timeout_ms: 10_000,
             first_frame_timeout_ms: 10_000,
@@ -145,7 +169,8 @@ impl Default for Limits {
             publish_inflight: 64,
             commit_max_batch: 512,
             commit_queue_depth: 4096,
-            store_quota_bytes: 0,
+            store_quota_bytes: 64 * 1024 * 1024 * 1024,
+            min_free_disk_bytes: 1024 * 1024 * 1024,
             retention_check_s: 3600,
         }
     }
@@ -159,6 +184,10 @@ impl Limits {
     /// First-frame timeout.
     pub fn first_frame_timeout(&self) -> Duration {
         Duration::from_millis(self.first_frame_timeout_ms)
+    }
+    /// The handshake audit window.
+    pub fn handshake_audit_window(&self) -> Duration {
+        Duration::from_millis(self.handshake_audit_window_ms)
     }
     /// Stall timeout.
     pub fn stall_timeout(&self) -> Duration {
@@ -241,6 +270,18 @@ impl HubConfig {
                 "max_connections, delivery_window must be > 0 and max_streams >= 2".into(),
             ));
         }
+        if l.max_handshakes == 0 || l.max_handshakes_per_address == 0 {
+            return Err(invalid(
+                "limits",
+                "max_handshakes and max_handshakes_per_address must be > 0".into(),
+            ));
+        }
+        if l.handshake_audit_window_ms == 0 {
+            return Err(invalid(
+                "limits.handshake_audit_window_ms",
+                "must be > 0".into(),
+            ));
+        }
         if l.commit_max_batch == 0 || l.commit_queue_depth == 0 || l.publish_inflight == 0 {
             return Err(invalid(
                 "limits",
@@ -306,6 +347,7 @@ delivery_window = 64
         assert_eq!(c.store_path(), PathBuf::from("/srv/cordon/data/hub.redb"));
         assert_eq!(c.limits.delivery_window, 64);
         assert_eq!(c.limits.max_streams, 16);
+        assert!(c.limits.store_quota_bytes > 0 && c.limits.min_free_disk_bytes > 0);
         assert!(c.metrics.is_none());
     }
 

@@ -1,6 +1,8 @@
 //! Prometheus metrics of the hub, served as text on a local address.
 //!
 //! Names: `cordon_connections` (gauge), `cordon_handshakes_refused_total{reason}`,
+//! `cordon_retries_total` (connection attempts answered with a QUIC Retry),
+//! `cordon_audit_writable` (1, or 0 once the audit log cannot be written),
 //! `cordon_publishes_total{outcome}`, `cordon_deliveries_total`, `cordon_backlog{node}`
 //! (unacknowledged messages per node, updated as lanes run), `cordon_commit_seconds`
 //! (histogram of durable commit latency), `cordon_commit_batch_size` (histogram),
@@ -51,6 +53,10 @@ pub struct Metrics {
     pub connections: Gauge,
     /// Handshakes refused, by reason.
     pub handshakes_refused: Family<ReasonLabel, Counter>,
+    /// Connection attempts answered with a QUIC Retry (address validation).
+    pub retries: Counter,
+    /// 1 while the audit log can be written, 0 once a write failed (publishes refused).
+    pub audit_writable: Gauge,
     /// Publishes by outcome.
     pub publishes: Family<OutcomeLabel, Counter>,
     /// Deliveries sent.
@@ -79,6 +85,18 @@ impl Metrics {
             "handshakes_refused",
             "Handshakes refused, by reason",
             handshakes_refused.clone(),
+        );
+        let retries = Counter::default();
+        registry.register(
+            "retries",
+            "Connection attempts answered with a QUIC Retry (address validation)",
+            retries.clone(),
+        );
+        let audit_writable = Gauge::default();
+        registry.register(
+            "audit_writable",
+            "1 while the audit log can be written; 0: publishes are refused",
+            audit_writable.clone(),
         );
         let publishes = Family::<OutcomeLabel, Counter>::default();
         registry.register("publishes", "Publishes, by outcome", publishes.clone());
@@ -118,6 +136,8 @@ impl Metrics {
             registry,
             connections,
             handshakes_refused,
+            retries,
+            audit_writable,
             publishes,
             deliveries,
             backlog,

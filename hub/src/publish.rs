@@ -65,6 +65,9 @@ pub async fn enqueue(state: &HubState, checked: Result<Checked, PublishAck>) -> 
         Ok(c) => c,
         Err(a) => return Pending::Refused(a),
     };
+    if let Some(reason) = crate::publish_gate::refuse_publish(state) {
+        return Pending::Refused(ack(header.id, PublishOutcome::Denied, reason));
+    }
     let size = message.envelope.len() as u64;
     match state.committer.enqueue(message).await {
         Ok(p) => Pending::Committing(Box::new(Queued { header, size }), p),

@@ -76,9 +76,16 @@ pub async fn admit(
         state.metrics.handshake_refused(r.reason);
         state
             .audit
-            .record(AuditEvent::HandshakeRefused {
-                addr: conn.remote_address().to_string(),
-                reason: format!("before Welcome: {}", r.message),
+            .record({
+                let c = crate::tls::RefusedCert::of(cert, r.reason);
+                AuditEvent::HandshakeRefused {
+                    addr: conn.remote_address().to_string(),
+                    code: r.reason.to_owned(),
+                    fingerprint: Some(c.fingerprint),
+                    subject: Some(c.subject),
+                    serial: Some(c.serial),
+                    count: 1,
+                }
             })
             .await;
         let error = Frame::Error(ErrorFrame {

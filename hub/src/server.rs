@@ -16,6 +16,7 @@ use crate::audit::{AuditEvent, AuditLog};
 use crate::check_pool::CheckPool;
 use crate::config::HubConfig;
 use crate::directory::Directory;
+use crate::handshake_tls::HandshakeTls;
 use crate::metrics::Metrics;
 use crate::policy::Policy;
 use crate::reload::{self, load_trust, ReloadReport};
@@ -87,7 +88,8 @@ impl RunningHub {
             cordon_common::pki::read_pem_certs(&config.cert).map_err(|e| pki(e.to_string()))?;
         let (_, key) = IdentityKey::load(&config.key).map_err(|e| pki(e.to_string()))?;
         let verifier = Arc::new(NodeCertVerifier::new(&trust).map_err(|e| pki(e.to_string()))?);
-        let tls = server_config(verifier.clone(), chain, key).map_err(|e| pki(e.to_string()))?;
+        let tls = server_config(verifier.clone(), chain.clone(), key.clone_key())
+            .map_err(|e| pki(e.to_string()))?;
         let policy = Policy::load(&config.policy).map_err(|e| StartError::Policy(e.to_string()))?;
         let roster = load_roster(&config.roster, trust.roots(), &policy, None)
             .map_err(|e| StartError::Policy(e.to_string()))?;
@@ -138,7 +140,12 @@ impl RunningHub {
             },
             Some(observer),
         );
-        let (audit, audit_task) = audit_sink::start(audit_log, committer.clone(), 8192);
+        let (audit, audit_task) = audit_sink::start(
+            audit_log,
+            committer.clone(),
+            8192,
+            metrics.audit_writable.clone(),
+        );
 
         let limits = &config.limits;
         let mut server = quinn::ServerConfig::with_crypto(Arc::new(
@@ -152,6 +159,7 @@ impl RunningHub {
             idle_timeout: Duration::from_millis(limits.idle_timeout_ms),
             keep_alive: Duration::from_millis(limits.keep_alive_ms),
         })));
+        let handshake_tls = HandshakeTls::new(server.clone(), verifier.clone(), chain, key);
         let endpoint_config =
             crate::reset_key::endpoint_config(&config.data_dir).map_err(|e| StartError::Store {
                 path: config.data_dir.display().to_string(),
@@ -208,6 +216,7 @@ impl RunningHub {
         background.push(tokio::spawn(listener::accept_loop(
             state.clone(),
             endpoint.clone(),
+            handshake_tls,
         )));
         background.push(tokio::spawn(reload::watch(state.clone())));
         background.push(tokio::spawn(recheck::run(state.clone())));

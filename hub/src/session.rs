@@ -15,16 +15,20 @@ use cordon_common::wire::{
 };
 use cordon_common::wire::{PublishAck, PublishOutcome};
 use rustls::pki_types::CertificateDer;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit};
 use tokio::task::JoinHandle;
 use tracing::{field, info, info_span, warn, Instrument};
 
 use crate::audit::AuditEvent;
 use crate::delivery::run_lanes;
 use crate::directory::BundleUpdate;
+use crate::handshake_audit::Refusal;
+use crate::handshake_gate::HandshakeTicket;
+use crate::listener::Admission;
 use crate::publish::{check, enqueue, finish, Checked, Pending};
 use crate::sessions::{LaneWakers, SessionHandle};
 use crate::state::{now_ms, HubState, Peer};
+use crate::tls::RefusedCert;
 
 /// Why a session ended.
 #[derive(Debug)]
@@ -75,46 +79,77 @@ fn refusal_reason(e: &quinn::ConnectionError) -> &'static str {
     }
 }
 
+/// The handshake of one connection, within the handshake timeout, holding `ticket`
+/// until it ends; then a slot of `max_connections`. Refusals are counted and audited
+/// (aggregated) with their reason code and, for a refused certificate, its fingerprint,
+/// subject and serial.
+async fn handshake(
+    state: &HubState,
+    incoming: quinn::Incoming,
+    admission: &Admission,
+    ticket: HandshakeTicket,
+) -> Option<(quinn::Connection, OwnedSemaphorePermit)> {
+    let addr = incoming.remote_address();
+    let refusal = |code: &'static str, cert: Option<RefusedCert>| Refusal { addr, code, cert };
+    let (config, verifier) = match admission.tls.for_connection() {
+        Ok(v) => v,
+        Err(e) => {
+            warn!(error = %e, "cannot make the connection's TLS configuration");
+            incoming.refuse();
+            return None;
+        }
+    };
+    let connecting = match incoming.accept_with(config) {
+        Ok(c) => c,
+        Err(e) => {
+            warn!(error = %e, "cannot accept connection");
+            return None;
+        }
+    };
+    let done = tokio::time::timeout(state.config.limits.handshake_timeout(), connecting).await;
+    drop(ticket);
+    let conn = match done {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => {
+            let cert = verifier.take_refused();
+            let code = cert.as_ref().map_or_else(|| refusal_reason(&e), |c| c.code);
+            info!(reason = %code, error = %e, "handshake refused");
+            admission.refused(state, refusal(code, cert)).await;
+            return None;
+        }
+        Err(_) => {
+            info!("handshake timed out");
+            admission.refused(state, refusal("timeout", None)).await;
+            return None;
+        }
+    };
+    match admission.connections.clone().try_acquire_owned() {
+        Ok(permit) => Some((conn, permit)),
+        Err(_) => {
+            info!("connection refused: limit reached");
+            conn.close(
+                ErrorCode::Overloaded.as_u16().into(),
+                b"the hub is at its connection limit; try again later",
+            );
+            admission.refused(state, refusal("overloaded", None)).await;
+            None
+        }
+    }
+}
+
 /// Handle one incoming connection until it ends.
-pub async fn run_connection(state: Arc<HubState>, incoming: quinn::Incoming) {
+pub async fn run_connection(
+    state: Arc<HubState>,
+    incoming: quinn::Incoming,
+    admission: Arc<Admission>,
+    ticket: HandshakeTicket,
+) {
     let remote = incoming.remote_address();
     let span = info_span!("conn", %remote, node = field::Empty, fp = field::Empty);
     async move {
-        let connecting = match incoming.accept() {
-            Ok(c) => c,
-            Err(e) => {
-                warn!(error = %e, "cannot accept connection");
-                return;
-            }
+        let Some((conn, _permit)) = handshake(&state, incoming, &admission, ticket).await else {
+            return;
         };
-        let conn =
-            match tokio::time::timeout(state.config.limits.handshake_timeout(), connecting).await {
-                Ok(Ok(c)) => c,
-                Ok(Err(e)) => {
-                    let reason = refusal_reason(&e);
-                    info!(%reason, error = %e, "handshake refused");
-                    state.metrics.handshake_refused(reason);
-                    state
-                        .audit
-                        .record(AuditEvent::HandshakeRefused {
-                            addr: remote.to_string(),
-                            reason: e.to_string(),
-                        })
-                        .await;
-                    return;
-                }
-                Err(_) => {
-                    state.metrics.handshake_refused("timeout");
-                    state
-                        .audit
-                        .record(AuditEvent::HandshakeRefused {
-                            addr: remote.to_string(),
-                            reason: "handshake timed out".into(),
-                        })
-                        .await;
-                    return;
-                }
-            };
         let Some(cert) = conn
             .peer_identity()
             .and_then(|any| any.downcast::<Vec<CertificateDer<'static>>>().ok())
@@ -283,7 +318,7 @@ async fn serve(
             Frame::Subscribe(_) => {
                 break End::Peer(ErrorCode::Protocol, "already subscribed".into())
             }
-            Frame::DirectoryRequest(r) => Frame::DirectoryResponse(directory(&state, r)),
+            Frame::DirectoryRequest(r) => Frame::DirectoryResponse(directory(&state, &peer, r)),
             Frame::KeyBundlePublish(b) => {
                 Frame::KeyBundleAck(key_bundle(&state, &peer, b.bundle).await)
             }
@@ -326,8 +361,16 @@ async fn persist_node(state: &Arc<HubState>, record: crate::store::NodeRecord) {
     }
 }
 
+/// Channels of one `Subscribe` that are considered; the rest are ignored (a node reads
+/// far fewer), so that one frame cannot cost unbounded policy checks or audit records.
+pub const MAX_SUBSCRIBE_CHANNELS: usize = 256;
+
+/// Channels named in a `ReadRefused` record besides the first; the rest are counted.
+const AUDITED_REFUSALS: usize = 16;
+
 /// Decide a subscription: every requested channel the node may read (all of them if it
-/// asked for none), plus its own direct channel.
+/// asked for none), plus its own direct channel. The request is cut to its first
+/// [`MAX_SUBSCRIBE_CHANNELS`] and de-duplicated; its refusals make one audit record.
 async fn subscribe(
     state: &Arc<HubState>,
     peer: &Arc<Peer>,
@@ -337,33 +380,40 @@ async fn subscribe(
     let now = now_ms();
     let own = peer.node_id().direct_channel();
     let mut channels = vec![own.clone()];
-    let mut refused = Vec::new();
+    let mut refused: Vec<(ChannelName, String)> = Vec::new();
     let everything = requested.is_empty();
     let wanted: Vec<ChannelName> = if everything {
         policy.channels().cloned().collect()
     } else {
-        requested
+        requested.into_iter().take(MAX_SUBSCRIBE_CHANNELS).collect()
     };
     for c in wanted {
-        if c == own || channels.contains(&c) {
+        if c == own || channels.contains(&c) || refused.iter().any(|(r, _)| *r == c) {
             continue;
         }
         match policy.may_read(&peer.subject, &c, now) {
             Ok(()) => channels.push(c),
             // Asking for "everything I may read" is not a request for the rest.
             Err(_) if everything => {}
-            Err(d) => {
-                state
-                    .audit
-                    .record(AuditEvent::ReadRefused {
-                        node: peer.node_id().to_string(),
-                        channel: c.to_string(),
-                        reason: d.reason.clone(),
-                    })
-                    .await;
-                refused.push((c, d.reason));
-            }
+            Err(d) => refused.push((c, d.reason)),
         }
+    }
+    if let Some(((first, reason), others)) = refused.split_first() {
+        let also: Vec<String> = others
+            .iter()
+            .take(AUDITED_REFUSALS)
+            .map(|(c, _)| c.to_string())
+            .collect();
+        state
+            .audit
+            .record(AuditEvent::ReadRefused {
+                node: peer.node_id().to_string(),
+                channel: first.to_string(),
+                reason: reason.clone(),
+                more: (others.len() - also.len()) as u64,
+                also,
+            })
+            .await;
     }
     info!(
         channels = channels.len(),
@@ -373,7 +423,10 @@ async fn subscribe(
     (channels.clone(), Subscribed { channels, refused })
 }
 
-fn directory(state: &HubState, req: DirectoryRequest) -> DirectoryResponse {
+/// Answer a directory request: the readers of each channel the node may read or publish
+/// to (an empty list for any other, known or not), and the entries of those readers and
+/// of the nodes it named.
+fn directory(state: &HubState, peer: &Peer, req: DirectoryRequest) -> DirectoryResponse {
     let policy = state.policy();
     let now = now_ms();
     let subjects = state.directory.subjects();
@@ -382,7 +435,10 @@ fn directory(state: &HubState, req: DirectoryRequest) -> DirectoryResponse {
     for c in req.channels.into_iter().take(64) {
         let r = match c.direct_node() {
             Some(n) => vec![n],
-            None => policy.readers(&c, subjects.iter(), now),
+            None if policy.may_see_readers(&peer.subject, &c, now) => {
+                policy.readers(&c, subjects.iter(), now)
+            }
+            None => Vec::new(),
         };
         wanted.extend(r.iter().cloned());
         readers.push((c, r));

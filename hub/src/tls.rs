@@ -2,7 +2,7 @@
 //! to the federation root, unrevoked, with the node profile. There is no switch to turn
 //! client authentication off. CRLs can be swapped at run time.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use cordon_common::identity::{IdentityError, NodeIdentity};
 use cordon_common::pki::TrustStore;
@@ -39,6 +39,66 @@ struct ProfileError(IdentityError);
 pub struct NodeCertVerifier {
     inner: RwLock<Arc<dyn ClientCertVerifier>>,
     hints: Vec<DistinguishedName>,
+    /// Set on a verifier made for one connection: where it keeps the certificate it
+    /// refused, for the audit record (the session sees only the TLS error).
+    refused: Option<Mutex<Option<RefusedCert>>>,
+}
+
+/// A client certificate refused at the handshake, as the audit records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedCert {
+    /// SHA-256 of the certificate, hex.
+    pub fingerprint: String,
+    /// Its subject (at most [`MAX_SHOWN`] characters).
+    pub subject: String,
+    /// Its serial number, hex (at most [`MAX_SHOWN`] characters).
+    pub serial: String,
+    /// Why it was refused: `revoked`, `expired`, `not-yet-valid`, `unknown-ca`,
+    /// `wrong-usage`, `bad-profile` or `bad-certificate`.
+    pub code: &'static str,
+}
+
+/// The most characters of a refused certificate's subject or serial that are kept.
+pub const MAX_SHOWN: usize = 256;
+
+impl RefusedCert {
+    fn new(der: &[u8], error: &rustls::Error) -> Self {
+        Self::of(der, refusal_code(error))
+    }
+
+    /// The certificate `der`, refused for `code`.
+    pub fn of(der: &[u8], code: &'static str) -> Self {
+        let (subject, serial) = match x509_parser::parse_x509_certificate(der) {
+            Ok((_, cert)) => (
+                cert.subject().to_string(),
+                hex::encode(cert.tbs_certificate.raw_serial()),
+            ),
+            Err(_) => ("(not a parsable certificate)".to_owned(), String::new()),
+        };
+        Self {
+            fingerprint: cordon_common::ids::Fingerprint::of_der(der).to_hex(),
+            subject: subject.chars().take(MAX_SHOWN).collect(),
+            serial: serial.chars().take(MAX_SHOWN).collect(),
+            code,
+        }
+    }
+}
+
+/// The short reason code of a certificate refusal.
+fn refusal_code(error: &rustls::Error) -> &'static str {
+    use rustls::CertificateError as C;
+    match error {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::Revoked => "revoked",
+            C::Expired | C::ExpiredContext { .. } => "expired",
+            C::NotValidYet | C::NotValidYetContext { .. } => "not-yet-valid",
+            C::UnknownIssuer | C::BadSignature => "unknown-ca",
+            C::InvalidPurpose | C::InvalidPurposeContext { .. } => "wrong-usage",
+            C::Other(o) if o.0.downcast_ref::<ProfileError>().is_some() => "bad-profile",
+            _ => "bad-certificate",
+        },
+        _ => "bad-certificate",
+    }
 }
 
 fn webpki_verifier(trust: &TrustStore) -> Result<Arc<dyn ClientCertVerifier>, TlsError> {
@@ -63,7 +123,54 @@ impl NodeCertVerifier {
         Ok(Self {
             inner: RwLock::new(inner),
             hints,
+            refused: None,
         })
+    }
+
+    /// A verifier for one connection: the same decisions (the roots and CRLs in force
+    /// now), and it keeps the certificate it refuses for [`NodeCertVerifier::take_refused`].
+    pub fn for_connection(&self) -> Self {
+        Self {
+            inner: RwLock::new(self.current()),
+            hints: self.hints.clone(),
+            refused: Some(Mutex::new(None)),
+        }
+    }
+
+    /// The certificate this connection's verifier refused, if it refused one.
+    pub fn take_refused(&self) -> Option<RefusedCert> {
+        let slot = self.refused.as_ref()?;
+        slot.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    /// The decision: chain, validity, usage and CRLs (webpki), then the node profile.
+    fn check_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        let ok = self
+            .current()
+            .verify_client_cert(end_entity, intermediates, now)?;
+        NodeIdentity::from_der(end_entity).map_err(|e| {
+            rustls::Error::InvalidCertificate(match e {
+                // webpki lets a certificate without an extended key usage extension
+                // through; the profile does not. Same error (and alert) as webpki's own
+                // clientAuth refusal, so it is counted as `wrong-usage`.
+                IdentityError::NoClientAuth { .. } => rustls::CertificateError::InvalidPurpose,
+                other => rustls::CertificateError::Other(rustls::OtherError(Arc::new(
+                    ProfileError(other),
+                ))),
+            })
+        })?;
+        Ok(ok)
+    }
+
+    fn remember_refusal(&self, der: &[u8], error: &rustls::Error) {
+        if let Some(slot) = &self.refused {
+            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(RefusedCert::new(der, error));
+        }
     }
 
     /// Replace the roots and CRLs for every handshake from now on.
@@ -103,21 +210,8 @@ impl ClientCertVerifier for NodeCertVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
-        let ok = self
-            .current()
-            .verify_client_cert(end_entity, intermediates, now)?;
-        NodeIdentity::from_der(end_entity).map_err(|e| {
-            rustls::Error::InvalidCertificate(match e {
-                // webpki lets a certificate without an extended key usage extension
-                // through; the profile does not. Same error (and alert) as webpki's own
-                // clientAuth refusal, so it is counted as `wrong-usage`.
-                IdentityError::NoClientAuth { .. } => rustls::CertificateError::InvalidPurpose,
-                other => rustls::CertificateError::Other(rustls::OtherError(Arc::new(
-                    ProfileError(other),
-                ))),
-            })
-        })?;
-        Ok(ok)
+        self.check_client_cert(end_entity, intermediates, now)
+            .inspect_err(|e| self.remember_refusal(end_entity, e))
     }
 
     fn verify_tls12_signature(

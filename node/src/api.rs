@@ -20,7 +20,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
@@ -92,7 +92,7 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ApiError {
     /// `invalid`, `unauthorized`, `not-found`, `method-not-allowed`, `conflict`,
-    /// `too-large`, `internal`.
+    /// `too-large`, `timeout`, `internal`.
     pub code: String,
     /// The offending field, for `invalid`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -233,6 +233,10 @@ pub struct ApiContext {
     pub token: String,
     /// Largest request body.
     pub max_body: usize,
+    /// Time allowed for a request's headers, and between requests on one connection.
+    pub header_timeout: Duration,
+    /// Time allowed for a request's body.
+    pub body_timeout: Duration,
 }
 
 /// Answer one request.
@@ -263,7 +267,7 @@ pub async fn handle(ctx: &ApiContext, req: Request<Incoming>) -> Resp {
         (&Method::GET, ["v1", "status"]) => reply(StatusCode::OK, s.status().await),
         (&Method::GET, ["v1", "channels"]) => json_response(StatusCode::OK, &s.channels()),
         (&Method::POST, ["v1", "messages"]) => {
-            let body = match read_body(req, ctx.max_body).await {
+            let body = match read_body(req, ctx.max_body, ctx.body_timeout).await {
                 Ok(b) => b,
                 Err(r) => return r,
             };
@@ -362,10 +366,20 @@ fn inbox_filter(q: &HashMap<String, String>) -> Result<InboxFilter, Resp> {
     })
 }
 
-async fn read_body(req: Request<Incoming>, max: usize) -> Result<Bytes, Resp> {
-    match Limited::new(req.into_body(), max).collect().await {
-        Ok(c) => Ok(c.to_bytes()),
-        Err(e) => {
+async fn read_body(req: Request<Incoming>, max: usize, within: Duration) -> Result<Bytes, Resp> {
+    let read = tokio::time::timeout(within, Limited::new(req.into_body(), max).collect());
+    match read.await {
+        Ok(Ok(c)) => Ok(c.to_bytes()),
+        Err(_) => Err(error_response(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            None,
+            format!(
+                "request body not received within {} s; send it at once",
+                within.as_secs()
+            ),
+        )),
+        Ok(Err(e)) => {
             if e.downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some()
             {
@@ -416,6 +430,7 @@ pub async fn serve(
         };
         while conns.try_join_next().is_some() {}
         let ctx = ctx.clone();
+        let ctx_timeout = ctx.header_timeout;
         let mut stop = shutdown.clone();
         conns.spawn(async move {
             let _permit = permit;
@@ -423,7 +438,10 @@ pub async fn serve(
                 let ctx = ctx.clone();
                 async move { Ok::<_, std::convert::Infallible>(handle(&ctx, req).await) }
             });
+            // The header timeout needs a timer; without one hyper ignores it silently.
             let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(ctx_timeout)
                 .serve_connection(TokioIo::new(stream), svc);
             tokio::pin!(conn);
             tokio::select! {

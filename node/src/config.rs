@@ -140,6 +140,12 @@ pub struct Limits {
     pub api_max_body: usize,
     /// Simultaneous API connections; more wait. Default 64.
     pub api_max_connections: usize,
+    /// Time an API client has to send a request's headers, ms; it also ends a kept-alive
+    /// connection that sends no next request within it. A client that dawdles is cut
+    /// off, so a local process cannot hold every connection slot. Default 10 000.
+    pub api_header_timeout_ms: u64,
+    /// Time an API client has to send a request's body, ms. Default 60 000.
+    pub api_body_timeout_ms: u64,
     /// Longest wait of a long-polling `GET /v1/inbox?wait=`, seconds. Default 60.
     pub api_max_wait_secs: u64,
     /// Most items in one list answer. Default 1000.
@@ -163,6 +169,8 @@ impl Default for Limits {
             keep_alive_ms: 10_000,
             api_max_body: 48 * 1024 * 1024,
             api_max_connections: 64,
+            api_header_timeout_ms: 10_000,
+            api_body_timeout_ms: 60_000,
             api_max_wait_secs: 60,
             api_max_list: 1000,
         }
@@ -269,7 +277,7 @@ impl NodeConfig {
             ));
         }
         let l = &raw.limits;
-        let positive: [(&'static str, u64); 13] = [
+        let positive: [(&'static str, u64); 15] = [
             ("limits.publish_inflight", l.publish_inflight as u64),
             ("limits.receive_batch", l.receive_batch as u64),
             ("limits.receive_buffer_bytes", l.receive_buffer_bytes as u64),
@@ -280,6 +288,8 @@ impl NodeConfig {
             ("limits.default_lifetime_hours", l.default_lifetime_hours),
             ("limits.receipt_lifetime_hours", l.receipt_lifetime_hours),
             ("limits.api_max_connections", l.api_max_connections as u64),
+            ("limits.api_header_timeout_ms", l.api_header_timeout_ms),
+            ("limits.api_body_timeout_ms", l.api_body_timeout_ms),
             ("limits.api_max_list", l.api_max_list as u64),
             ("limits.idle_timeout_ms", l.idle_timeout_ms),
             ("limits.keep_alive_ms", l.keep_alive_ms),

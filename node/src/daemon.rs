@@ -149,6 +149,8 @@ impl RunningNode {
         })?;
         let max_conns = config.limits.api_max_connections;
         let max_body = config.limits.api_max_body;
+        let header_timeout = Duration::from_millis(config.limits.api_header_timeout_ms);
+        let body_timeout = Duration::from_millis(config.limits.api_body_timeout_ms);
         tracing::info!(
             node = %keys.identity.node_id,
             fingerprint = %keys.identity.fingerprint,
@@ -164,6 +166,8 @@ impl RunningNode {
             service: service.clone(),
             token: token.clone(),
             max_body,
+            header_timeout,
+            body_timeout,
         });
         let api = tokio::spawn(api::serve(
             listener,

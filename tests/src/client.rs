@@ -286,6 +286,18 @@ impl TestClient {
         Ok((header, ack))
     }
 
+    /// A routine alert with `body` to `op/cosmo-2/alerts` (the test policy's alert channel).
+    pub async fn send_alert(&mut self, body: &[u8]) -> Result<(Header, PublishAck)> {
+        self.send(
+            MessageKind::Alert,
+            "cosmo-2",
+            &["op/cosmo-2/alerts"],
+            Priority::Routine,
+            body,
+        )
+        .await
+    }
+
     /// Publish envelope bytes on this client's publish stream and wait for the ack.
     pub async fn publish(&mut self, envelope: Vec<u8>) -> Result<PublishAck> {
         if self.publisher.is_none() {

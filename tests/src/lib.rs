@@ -4,10 +4,12 @@
 
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod baseline;
 pub mod client;
 pub mod demo;
 pub mod federation;
+pub mod initials;
 pub mod pki;
 pub mod policy;
 pub mod process;

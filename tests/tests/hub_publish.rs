@@ -43,37 +43,14 @@ async fn client(f: &Fed, id: &str, role: Role) -> TestClient {
         .unwrap()
 }
 
-/// The `event` member of every complete record in the hub's audit log, in order. A line
-/// being written (no newline yet) is left for the next read.
+/// The `event` member of every complete record in the hub's audit log, in order.
 fn audit_events(f: &Fed) -> Vec<Value> {
-    let path = f.hub.hub.state().config.audit_path();
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let complete = text.rfind('\n').map_or("", |end| &text[..end]);
-    complete
-        .lines()
-        .map(|l| {
-            let mut record: Value = serde_json::from_str(l).expect("an audit record is JSON");
-            record["event"].take()
-        })
-        .collect()
+    f.hub.audit_events()
 }
 
-/// Waits until the audit log holds an event for which `found` holds: the writer appends
-/// and syncs every 100 ms, so the log is polled for at most 5 s. Returns every event read
-/// by then (events queued before the one found are written before it).
+/// Waits (at most 5 s) until the audit log holds an event for which `found` holds.
 async fn audit_until(f: &Fed, what: &str, found: impl Fn(&Value) -> bool) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        let events = audit_events(f);
-        if events.iter().any(&found) {
-            return events;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no {what} in the audit log within 5 s: {events:#?}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    f.hub.audit_until(what, found).await
 }
 
 /// Flip a byte inside the envelope's signature (its last field).
@@ -117,16 +94,7 @@ async fn a_participant_publishes_and_a_reader_receives_and_opens() {
     let f = fed().await;
     let mut nl = client(&f, "NL-NCP", Role::Member).await;
     let mut be = client(&f, "BE-NCP", Role::Member).await;
-    let (h, ack) = be
-        .send(
-            MessageKind::Alert,
-            "cosmo-2",
-            &["op/cosmo-2/alerts"],
-            Priority::Routine,
-            b"body",
-        )
-        .await
-        .unwrap();
+    let (h, ack) = be.send_alert(b"body").await.unwrap();
     assert_eq!(ack.outcome, PublishOutcome::Stored, "{}", ack.reason);
     assert_eq!(ack.id, h.id);
     let d = nl

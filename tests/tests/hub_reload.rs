@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use cordon_common::ids::Role;
-use cordon_common::msg::{MessageKind, Priority};
 use cordon_common::wire::PublishOutcome;
 use cordon_testbed::client::connect_raw;
 use cordon_testbed::{policy::COSMO_2, Pki, TestClient, TestHub};
@@ -34,16 +33,7 @@ async fn a_bad_policy_is_refused_with_its_line_and_the_old_one_stays() {
     );
     // The old policy is in force and the session is untouched.
     be.session.ping(1).await.unwrap();
-    let (_, ack) = be
-        .send(
-            MessageKind::Alert,
-            "cosmo-2",
-            &["op/cosmo-2/alerts"],
-            Priority::Routine,
-            b"x",
-        )
-        .await
-        .unwrap();
+    let (_, ack) = be.send_alert(b"x").await.unwrap();
     assert_eq!(ack.outcome, PublishOutcome::Stored);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let audit = std::fs::read_to_string(hub.hub.state().config.audit_path()).unwrap();

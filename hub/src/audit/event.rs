@@ -28,12 +28,27 @@ pub enum AuditEvent {
         reason: String,
     },
     /// A connection was refused before a session started (bad or revoked certificate,
-    /// timeout, no `Hello`).
+    /// timeout, too many handshakes, connection limit). Repeats within the audit window
+    /// are recorded once more at its end, with their count.
     HandshakeRefused {
-        /// The remote address, `ip:port`.
+        /// The remote address, `ip:port` (of the last repeat; `*` for refusals counted
+        /// beyond the window's distinct-refusal cap).
         addr: String,
-        /// Why.
-        reason: String,
+        /// Why: `revoked`, `expired`, `not-yet-valid`, `unknown-ca`, `wrong-usage`,
+        /// `bad-profile`, `bad-certificate`, `no-certificate`, `timeout`,
+        /// `handshakes-busy`, `address-busy`, `overloaded` or `other`.
+        code: String,
+        /// SHA-256 of the refused certificate, hex (when the refusal is about one).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fingerprint: Option<String>,
+        /// The refused certificate's subject.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subject: Option<String>,
+        /// The refused certificate's serial number, hex.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        serial: Option<String>,
+        /// How many refusals this record stands for.
+        count: u64,
     },
     /// A message was stored and will be delivered.
     Published {
@@ -86,14 +101,21 @@ pub enum AuditEvent {
         /// Why.
         reason: String,
     },
-    /// A node was refused a channel it asked to read.
+    /// A node was refused channels it asked to read: one record per `Subscribe`, naming
+    /// the first channel refused and its reason, and the others refused with it.
     ReadRefused {
         /// The node.
         node: String,
-        /// The channel.
+        /// The (first) channel.
         channel: String,
         /// Why.
         reason: String,
+        /// Further channels refused in the same request (at most 16 named).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        also: Vec<String>,
+        /// How many more were refused beyond those named.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        more: u64,
     },
     /// A new policy is in force.
     PolicyReloaded {
@@ -161,4 +183,8 @@ pub enum AuditEvent {
         /// How many bytes.
         bytes: u64,
     },
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -479,7 +479,11 @@ fn every_event_round_trips_with_its_type() {
         (
             AuditEvent::HandshakeRefused {
                 addr: "a".into(),
-                reason: "r".into(),
+                code: "revoked".into(),
+                fingerprint: None,
+                subject: None,
+                serial: None,
+                count: 1,
             },
             "handshake-refused",
         ),
@@ -488,6 +492,8 @@ fn every_event_round_trips_with_its_type() {
                 node: "n".into(),
                 channel: "c".into(),
                 reason: "r".into(),
+                also: vec![],
+                more: 0,
             },
             "read-refused",
         ),

@@ -278,6 +278,25 @@ impl Policy {
         (grants, direct)
     }
 
+    /// May `who` learn who reads `channel` (the directory)? Only where it may read the
+    /// channel or publish some kind to it, so that a non-participant learns nothing about
+    /// an operation, not even that it exists: an unknown channel and a forbidden one get
+    /// the same answer. A direct channel names its only reader, so it is always answered.
+    pub fn may_see_readers(&self, who: &Subject, channel: &ChannelName, now_ms: u64) -> bool {
+        let ChannelTarget::Operation { operation, name } = channel.target() else {
+            return true;
+        };
+        if self.may_read(who, channel, now_ms).is_ok() {
+            return true;
+        }
+        self.operations
+            .iter()
+            .filter(|o| o.name.as_str() == operation && o.is_participant(who))
+            .filter(|o| !o.is_closed(now_ms))
+            .filter_map(|o| o.channel(name))
+            .any(|ch| !kinds_granted(&ch.publish, who, true).is_empty())
+    }
+
     /// The ids of the `candidates` that may read `channel` at `now_ms`, in the order given.
     pub fn readers<'a>(
         &self,

@@ -169,7 +169,10 @@ pub enum StoreError {
     },
     /// The store file has reached its configured quota; publishes are refused until an
     /// operator frees space (purge, raise `limits.store_quota_bytes`).
-    #[error("store quota of {quota} bytes reached ({size} bytes used)")]
+    #[error(
+        "store quota of {quota} bytes reached ({size} bytes used); an operator must purge \
+         closed operations or raise limits.store_quota_bytes"
+    )]
     QuotaExceeded {
         /// The quota.
         quota: u64,
