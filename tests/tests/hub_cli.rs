@@ -391,8 +391,32 @@ fn policy_check_prints_the_matrix_and_names_the_line_of_a_mistake() {
         (r.stderr
             .contains(&format!("broken-policy.toml:{}:", line - 1))
             || r.stderr.contains(&format!("broken-policy.toml:{line}:")))
-            && r.stderr.contains("only role ocu may send notices"),
+            && r.stderr.contains("notice may only be granted to roles ocu"),
         "names the file, the rule's line and the reason: {}",
+        r.stderr
+    );
+    // A tasking granted to every participant: recipients would refuse it from a member
+    // (forbidden-sender), so the policy is refused, naming the rule's line and the rule.
+    let tasking_rule = "kinds = [\"tasking\"]\nby = { roles = [\"ocu\", \"rilo\"] }";
+    assert!(text.contains(tasking_rule));
+    let widened = text.replacen(
+        tasking_rule,
+        "kinds = [\"tasking\"]\nby = { participants = true }",
+        1,
+    );
+    let line = widened
+        .lines()
+        .position(|l| l == "kinds = [\"tasking\"]")
+        .unwrap()
+        + 1;
+    std::fs::write(&bad, widened).unwrap();
+    let r = hub(&["policy", "check", "--policy", s(&bad)]);
+    assert!(!r.ok, "{}", r.stdout);
+    assert!(
+        r.stderr.contains(&format!("broken-policy.toml:{line}:"))
+            && r.stderr.contains("tasking may only be granted to roles ocu or rilo")
+            && r.stderr.contains("forbidden-sender"),
+        "names the file, the rule's line and the rule: {}",
         r.stderr
     );
 }

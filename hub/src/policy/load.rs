@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use cordon_common::ids::{ChannelName, NodeId, OperationName, Role};
-use cordon_common::msg::MessageKind;
+use cordon_common::msg::{allowed_sender_roles, MessageKind};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 use toml::Spanned;
@@ -200,14 +200,20 @@ impl File<'_> {
                         place: place.to_owned(),
                     })
                 }
-                MessageKind::Notice if !by.is_ocu_only() => {
-                    return Err(PolicyError::NoticeNotOcuOnly {
+                _ => {}
+            }
+            // Recipients refuse this kind from any other role (`forbidden-sender`): a
+            // grant that could reach another role would be stored and never delivered.
+            if let Some(roles) = allowed_sender_roles(kind) {
+                if !by.matches_only_roles(roles) {
+                    return Err(PolicyError::SenderRoleNotCertain {
                         at: at(),
                         operation: op.to_string(),
                         place: place.to_owned(),
-                    })
+                        kind,
+                        roles,
+                    });
                 }
-                _ => {}
             }
             if !kinds.contains(&kind) {
                 kinds.push(kind);
