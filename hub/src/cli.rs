@@ -47,6 +47,12 @@ pub enum Command {
         /// The hub's configuration file.
         #[arg(long)]
         config: PathBuf,
+        /// Start even though the audit log no longer holds the head recorded in the store
+        /// (records were cut from its end or rewritten); the hub writes an
+        /// `audit-log-shortened` record naming both heads. Only after keeping the damaged
+        /// log as evidence and finding no backup to restore.
+        #[arg(long)]
+        accept_shortened_audit_log: bool,
     },
     /// The federation CA: create it, issue certificates, revoke them.
     #[command(subcommand)]
@@ -202,7 +208,10 @@ pub enum AuditCommand {
 /// Run a parsed command.
 pub async fn execute(command: Command) -> Result<()> {
     match command {
-        Command::Run { config } => run(&config).await,
+        Command::Run {
+            config,
+            accept_shortened_audit_log,
+        } => run(&config, accept_shortened_audit_log).await,
         Command::Ca(c) => ca(c),
         Command::Policy(PolicyCommand::Check {
             config,
@@ -215,8 +224,9 @@ pub async fn execute(command: Command) -> Result<()> {
     }
 }
 
-async fn run(config: &Path) -> Result<()> {
-    let config = HubConfig::load(config)?;
+async fn run(config: &Path, accept_shortened_audit_log: bool) -> Result<()> {
+    let mut config = HubConfig::load(config)?;
+    config.accept_shortened_audit_log = accept_shortened_audit_log;
     let hub = RunningHub::start(config)
         .await
         .context("the hub could not start")?;
