@@ -525,3 +525,135 @@ async fn audit_verify_passes_a_real_log_and_names_the_first_bad_record() {
     assert!(!r.ok);
     assert!(r.stderr.contains("removed from the end"), "{}", r.stderr);
 }
+
+/// A signed checkpoint kept away from the hub catches what the hub's own store cannot:
+/// someone who rewrites both the log and the store. `audit checkpoint` signs the log's
+/// head with the hub's key; `audit verify --checkpoint` checks the signature against the
+/// federation root and that the log still holds that record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_checkpoint_catches_a_shortened_or_rewritten_log_and_a_forged_signature() {
+    use cordon_hub::audit::{AuditEvent, AuditLog, Checkpoint};
+
+    let pki = Pki::new().unwrap();
+    let hub_dir = pki.path().join("hub-run");
+    let test_hub = TestHub::start(&pki, &hub_dir, COSMO_2, "").await.unwrap();
+    let c = TestClient::connect(
+        &pki,
+        &pki.node("BE-NCP", Role::Member).unwrap(),
+        test_hub.addr(),
+        true,
+    )
+    .await
+    .unwrap();
+    c.session.close();
+    let config = test_hub.config_path.clone();
+    let log_path = test_hub.hub.state().config.audit_path();
+    test_hub.hub.shutdown().await;
+    let root = pki.root_path();
+
+    let cp_path = pki.path().join("checkpoint.txt");
+    let r = hub(&["audit", "checkpoint", "--config", s(&config), "--out", s(&cp_path)]);
+    assert!(r.ok, "{}", r.stderr);
+    let cp_text = std::fs::read_to_string(&cp_path).unwrap();
+    let cp = Checkpoint::parse(&cp_text).unwrap();
+    let good = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<&str> = good.lines().collect();
+    assert_eq!(cp.head.seq, lines.len() as u64, "{cp_text}");
+    // Without --out it prints the same form.
+    let printed = hub(&["audit", "checkpoint", "--config", s(&config)]);
+    assert!(printed.ok, "{}", printed.stderr);
+    Checkpoint::parse(&printed.stdout).unwrap();
+
+    // The intact log passes, with the root from the config or given alone.
+    let r = hub(&["audit", "verify", "--config", s(&config), "--checkpoint", s(&cp_path)]);
+    assert!(r.ok, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains(&format!("the log holds seq {} with hash", cp.head.seq)),
+        "{}",
+        r.stdout
+    );
+    let check = |log: &Path, checkpoint: &Path| {
+        hub(&[
+            "audit",
+            "verify",
+            "--log",
+            s(log),
+            "--root",
+            s(&root),
+            "--checkpoint",
+            s(checkpoint),
+        ])
+    };
+    assert!(check(&log_path, &cp_path).ok);
+
+    // Shortened: the last record cut (the chain of what is left is intact).
+    let cut_path = pki.path().join("cut.log");
+    std::fs::write(&cut_path, lines[..lines.len() - 1].join("\n") + "\n").unwrap();
+    let r = check(&cut_path, &cp_path);
+    assert!(!r.ok);
+    assert!(
+        r.stderr.contains("does NOT match checkpoint")
+            && r.stderr.contains(&format!(
+                "the log ends at seq {} but the hub recorded seq {}",
+                lines.len() - 1,
+                lines.len()
+            )),
+        "{}",
+        r.stderr
+    );
+
+    // Rewritten: a whole new valid chain of the same length (what someone who can also
+    // rewrite the store would leave).
+    let forged_path = pki.path().join("forged.log");
+    {
+        let mut log = AuditLog::open(&forged_path).unwrap();
+        for _ in 0..lines.len() {
+            log.append(AuditEvent::HubStopped).unwrap();
+        }
+        log.sync().unwrap();
+    }
+    let r = check(&forged_path, &cp_path);
+    assert!(!r.ok);
+    assert!(r.stderr.contains("the log was rewritten"), "{}", r.stderr);
+
+    // A forged checkpoint: moved to the record before, keeping the hub's signature.
+    let prev_hash = lines[lines.len() - 2]
+        .rsplit("\"hash\":\"")
+        .next()
+        .unwrap()
+        .trim_end_matches("\"}")
+        .to_owned();
+    let moved = cp_text
+        .replacen(
+            &format!("seq {}\n", cp.head.seq),
+            &format!("seq {}\n", cp.head.seq - 1),
+            1,
+        )
+        .replacen(&cp.head.hash.to_hex(), &prev_hash, 1);
+    assert_ne!(moved, cp_text);
+    let moved_path = pki.path().join("moved.txt");
+    std::fs::write(&moved_path, moved).unwrap();
+    let r = check(&cut_path, &moved_path);
+    assert!(!r.ok);
+    assert!(
+        r.stderr.contains("signature does not verify"),
+        "{}",
+        r.stderr
+    );
+
+    // Signed by a node's key instead of the hub's: not a hub certificate.
+    let be = pki.node("BE-NCP", Role::Member).unwrap();
+    let now_ms = cordon_hub::state::now_ms();
+    let by_node =
+        Checkpoint::sign(cp.head, now_ms, &be.cert_der, &be.identity_key().unwrap()).unwrap();
+    let by_node_path = pki.path().join("by-node.txt");
+    std::fs::write(&by_node_path, by_node.to_text()).unwrap();
+    let r = check(&log_path, &by_node_path);
+    assert!(!r.ok);
+    assert!(
+        r.stderr.contains("hub certificate is not trusted"),
+        "{}",
+        r.stderr
+    );
+}

@@ -361,7 +361,7 @@ fn sync_dir(_dir: &Path) -> std::io::Result<()> {
 
 /// Where an incomplete last line starts (just after the last newline, or 0), if the file
 /// does not end with a newline; `None` for an empty or complete file.
-fn torn_tail_start(file: &mut File, len: u64) -> std::io::Result<Option<u64>> {
+pub(super) fn torn_tail_start(file: &mut File, len: u64) -> std::io::Result<Option<u64>> {
     if len == 0 {
         return Ok(None);
     }
