@@ -657,3 +657,48 @@ async fn audit_checkpoint_catches_a_shortened_or_rewritten_log_and_a_forged_sign
         r.stderr
     );
 }
+
+/// `openssl <args…>`, its stdout; panics with its stderr if it fails.
+fn openssl(args: &[&str]) -> String {
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("the openssl command line (the tests need it; see .ci/run)");
+    assert!(
+        out.status.success(),
+        "openssl {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Keys written by `ca init` and `ca issue` are PKCS#8 as OpenSSL writes it (v1), so
+/// OpenSSL 3 (and Python's `cryptography`) load them: each key loads, and its public key
+/// is the one in its certificate. Ed25519 (the default) and P-256 both.
+#[test]
+fn keys_written_by_the_ca_load_in_openssl() {
+    let (pki, nodes, _) = ceremony();
+    let ca = pki.path().join("ca");
+    let p256 = pki.path().join("p256");
+    let r = hub(&[
+        "ca", "issue", "node", "--dir", s(&ca), "--out", s(&p256), "--org", "Customs", "--id",
+        "HU-NCP", "--role", "member", "--alg", "p256",
+    ]);
+    assert!(r.ok, "{}", r.stderr);
+    for (key, crt) in [
+        (ca.join("ca.key"), ca.join("ca.crt")),
+        (pki.hub_key.clone(), pki.hub_cert.clone()),
+        (nodes.join("BE-NCP.key"), nodes.join("BE-NCP.crt")),
+        (p256.join("HU-NCP.key"), p256.join("HU-NCP.crt")),
+    ] {
+        let from_key = openssl(&["pkey", "-in", s(&key), "-pubout"]);
+        let from_cert = openssl(&["x509", "-in", s(&crt), "-pubkey", "-noout"]);
+        assert_eq!(from_key, from_cert, "{}", key.display());
+    }
+    // What the hub reads: v1 as written here, and v2 as older versions wrote it.
+    let v2 = ring::signature::Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new())
+        .unwrap();
+    cordon_common::pki::IdentityKey::from_pkcs8_der(v2.as_ref()).unwrap();
+    cordon_common::pki::IdentityKey::load(&nodes.join("BE-NCP.key")).unwrap();
+}

@@ -4,6 +4,7 @@
 mod ca;
 mod files;
 mod keys;
+mod pkcs8;
 mod trust;
 
 pub use ca::{Ca, CaError, HubCertRequest, IssuedCert, NodeCertRequest, RevokedEntry, Validity};
