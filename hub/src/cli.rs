@@ -243,7 +243,12 @@ pub async fn execute(command: Command) -> Result<()> {
             log,
             checkpoints,
             root,
-        }) => audit_verify(config.as_deref(), log.as_deref(), &checkpoints, root.as_deref()),
+        }) => audit_verify(
+            config.as_deref(),
+            log.as_deref(),
+            &checkpoints,
+            root.as_deref(),
+        ),
         Command::Audit(AuditCommand::Checkpoint { config, out }) => {
             audit_checkpoint(&config, out.as_deref())
         }
@@ -470,12 +475,13 @@ fn audit_checkpoint(config: &Path, out: Option<&Path>) -> Result<()> {
     let cfg = HubConfig::load(config)?;
     let expected = recorded_head_of(Some(cfg.store_path()))?;
     // The hub may be writing the log: only its complete records are vouched for.
-    let report = verify_complete_records(cfg.audit_path(), expected.as_ref()).with_context(|| {
-        format!(
-            "audit log {} does NOT verify; no checkpoint made",
-            cfg.audit_path().display()
-        )
-    })?;
+    let report =
+        verify_complete_records(cfg.audit_path(), expected.as_ref()).with_context(|| {
+            format!(
+                "audit log {} does NOT verify; no checkpoint made",
+                cfg.audit_path().display()
+            )
+        })?;
     let (key, _) = IdentityKey::load(&cfg.key)?;
     let chain = cordon_common::pki::read_pem_certs(&cfg.cert)?;
     let Some(cert) = chain.first() else {

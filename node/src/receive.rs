@@ -75,12 +75,13 @@ fn classify(e: &EnvelopeError) -> &'static str {
 /// a recipient checks it again so that a compromised hub together with any participant's
 /// key cannot task nodes or speak for the OCU.
 fn check_sender_role(kind: MessageKind, signer: &NodeIdentity) -> Result<(), Refusal> {
-    msg::check_sender_role(kind, signer.role, || format!("its signer {}", signer.node_id)).map_err(
-        |e| Refusal {
-            class: "forbidden-sender",
-            detail: e.to_string(),
-        },
-    )
+    msg::check_sender_role(kind, signer.role, || {
+        format!("its signer {}", signer.node_id)
+    })
+    .map_err(|e| Refusal {
+        class: "forbidden-sender",
+        detail: e.to_string(),
+    })
 }
 
 fn refuse(e: &EnvelopeError) -> Refusal {

@@ -414,7 +414,8 @@ fn policy_check_prints_the_matrix_and_names_the_line_of_a_mistake() {
     assert!(!r.ok, "{}", r.stdout);
     assert!(
         r.stderr.contains(&format!("broken-policy.toml:{line}:"))
-            && r.stderr.contains("tasking may only be granted to roles ocu or rilo")
+            && r.stderr
+                .contains("tasking may only be granted to roles ocu or rilo")
             && r.stderr.contains("forbidden-sender"),
         "names the file, the rule's line and the rule: {}",
         r.stderr
@@ -552,7 +553,14 @@ async fn audit_checkpoint_catches_a_shortened_or_rewritten_log_and_a_forged_sign
     let root = pki.root_path();
 
     let cp_path = pki.path().join("checkpoint.txt");
-    let r = hub(&["audit", "checkpoint", "--config", s(&config), "--out", s(&cp_path)]);
+    let r = hub(&[
+        "audit",
+        "checkpoint",
+        "--config",
+        s(&config),
+        "--out",
+        s(&cp_path),
+    ]);
     assert!(r.ok, "{}", r.stderr);
     let cp_text = std::fs::read_to_string(&cp_path).unwrap();
     let cp = Checkpoint::parse(&cp_text).unwrap();
@@ -565,7 +573,14 @@ async fn audit_checkpoint_catches_a_shortened_or_rewritten_log_and_a_forged_sign
     Checkpoint::parse(&printed.stdout).unwrap();
 
     // The intact log passes, with the root from the config or given alone.
-    let r = hub(&["audit", "verify", "--config", s(&config), "--checkpoint", s(&cp_path)]);
+    let r = hub(&[
+        "audit",
+        "verify",
+        "--config",
+        s(&config),
+        "--checkpoint",
+        s(&cp_path),
+    ]);
     assert!(r.ok, "{}", r.stderr);
     assert!(
         r.stdout
@@ -682,8 +697,21 @@ fn keys_written_by_the_ca_load_in_openssl() {
     let ca = pki.path().join("ca");
     let p256 = pki.path().join("p256");
     let r = hub(&[
-        "ca", "issue", "node", "--dir", s(&ca), "--out", s(&p256), "--org", "Customs", "--id",
-        "HU-NCP", "--role", "member", "--alg", "p256",
+        "ca",
+        "issue",
+        "node",
+        "--dir",
+        s(&ca),
+        "--out",
+        s(&p256),
+        "--org",
+        "Customs",
+        "--id",
+        "HU-NCP",
+        "--role",
+        "member",
+        "--alg",
+        "p256",
     ]);
     assert!(r.ok, "{}", r.stderr);
     for (key, crt) in [
@@ -697,8 +725,8 @@ fn keys_written_by_the_ca_load_in_openssl() {
         assert_eq!(from_key, from_cert, "{}", key.display());
     }
     // What the hub reads: v1 as written here, and v2 as older versions wrote it.
-    let v2 = ring::signature::Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new())
-        .unwrap();
+    let v2 =
+        ring::signature::Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
     cordon_common::pki::IdentityKey::from_pkcs8_der(v2.as_ref()).unwrap();
     cordon_common::pki::IdentityKey::load(&nodes.join("BE-NCP.key")).unwrap();
 }

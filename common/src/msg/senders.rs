@@ -69,8 +69,8 @@ mod tests {
             let open = !matches!(kind, MessageKind::Notice | MessageKind::Tasking);
             assert_eq!(allowed_sender_roles(kind).is_none(), open, "{kind}");
         }
-        let e = check_sender_role(MessageKind::Tasking, Role::Member, || "HU-NCP".into())
-            .unwrap_err();
+        let e =
+            check_sender_role(MessageKind::Tasking, Role::Member, || "HU-NCP".into()).unwrap_err();
         assert_eq!(
             e.to_string(),
             "a tasking may only be sent by role ocu or rilo, but HU-NCP has role member"

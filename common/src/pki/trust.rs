@@ -284,11 +284,7 @@ impl TrustStore {
     /// Check that `cert` is a hub certificate (serverAuth) issued by the federation CA,
     /// valid at `at_unix_secs` and not revoked, and return its key: what signs the hub's
     /// audit checkpoints.
-    pub fn verify_hub_cert(
-        &self,
-        cert: &[u8],
-        at_unix_secs: u64,
-    ) -> Result<PublicKey, TrustError> {
+    pub fn verify_hub_cert(&self, cert: &[u8], at_unix_secs: u64) -> Result<PublicKey, TrustError> {
         self.verify_chain(cert, at_unix_secs, KeyUsage::server_auth())?;
         let (_, parsed) = X509Certificate::from_der(cert)
             .map_err(|e| TrustError::from(IdentityError::Malformed(e.to_string())))?;

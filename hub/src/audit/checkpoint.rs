@@ -75,9 +75,7 @@ pub enum CheckpointError {
     )]
     UntrustedHub(#[from] TrustError),
     /// The signature does not verify under that certificate's key.
-    #[error(
-        "the checkpoint's signature does not verify: the checkpoint was altered or forged"
-    )]
+    #[error("the checkpoint's signature does not verify: the checkpoint was altered or forged")]
     BadSignature,
     /// The log does not hold the checkpoint's record.
     #[error("the log does not match the checkpoint (seq {}, hash {}): {source}", .head.seq, .head.hash)]
@@ -215,7 +213,6 @@ fn decode_hex(s: &str) -> Result<Vec<u8>, String> {
 }
 
 fn at_unix_secs(at: &str) -> Option<u64> {
-    let t = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
-        .ok()?;
+    let t = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok()?;
     u64::try_from(t.unix_timestamp()).ok()
 }
