@@ -192,15 +192,12 @@ impl File<'_> {
                 value: k.get_ref().clone(),
                 expected: MessageKind::NAMES.join(", "),
             })?;
-            match kind {
-                MessageKind::Receipt => {
-                    return Err(PolicyError::ReceiptGranted {
-                        at: at(),
-                        operation: op.to_string(),
-                        place: place.to_owned(),
-                    })
-                }
-                _ => {}
+            if kind == MessageKind::Receipt {
+                return Err(PolicyError::ReceiptGranted {
+                    at: at(),
+                    operation: op.to_string(),
+                    place: place.to_owned(),
+                });
             }
             // Recipients refuse this kind from any other role (`forbidden-sender`): a
             // grant that could reach another role would be stored and never delivered.
