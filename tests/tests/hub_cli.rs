@@ -1,7 +1,8 @@
 //! The `cordon-hub` command line as a process, the way the Secretariat's operators use it:
-//! the CA ceremony (`ca init`, `ca issue hub|node`, `ca revoke`), `policy check` and
-//! `audit verify`. Certificates made by the CLI are used by a real hub; a log written by a
-//! real hub is tampered with and each kind of tampering is caught at the right line.
+//! the CA ceremony (`ca init`, `ca issue hub|node`, `ca revoke`), `policy check`,
+//! `audit verify` and `audit checkpoint`. Certificates made by the CLI are used by a real
+//! hub and load in OpenSSL; a log written by a real hub is tampered with and each kind of
+//! tampering is caught at the right line, or against a signed checkpoint.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

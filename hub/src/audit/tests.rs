@@ -588,3 +588,18 @@ fn resuming_checks_the_recorded_head_from_the_end() {
         "{err:?}"
     );
 }
+
+#[test]
+fn a_live_log_is_checked_up_to_its_last_complete_record() {
+    let (_dir, path, head) = write_log(20);
+    // The hub is writing the next record right now.
+    let mut bytes = fs::read(&path).unwrap();
+    bytes.extend_from_slice(b"{\"seq\":21,\"at\":\"2026-");
+    fs::write(&path, &bytes).unwrap();
+    assert!(matches!(
+        verify_file(&path, None),
+        Err(AuditVerifyError::Incomplete { line: 21, .. })
+    ));
+    let report = verify_complete_records(&path, Some(&head)).unwrap();
+    assert_eq!((report.records, report.head), (20, head));
+}
