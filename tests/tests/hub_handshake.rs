@@ -484,3 +484,41 @@ async fn a_frame_out_of_place_ends_the_connection_with_a_protocol_error() {
     // Another node is unaffected.
     be_session.ping(5).await.unwrap();
 }
+
+/// After `Welcome`, a frame the control stream does not carry is a protocol violation:
+/// the hub says why in an `Error` frame on the control stream, and that frame reaches the
+/// node before the connection is closed with the same code (closing a QUIC connection
+/// discards stream data not yet delivered, so the hub lets the frame arrive first).
+#[tokio::test]
+async fn a_control_stream_violation_after_welcome_is_explained_by_an_error_frame() {
+    let pki = Pki::new().unwrap();
+    let hub = hub(&pki).await;
+    let nl = pki.node("NL-NCP", Role::Member).unwrap();
+    let conn = connect_quic(&pki, &nl, hub.addr()).await.unwrap();
+    let (mut send, mut recv) = conn.open_bi().await.unwrap();
+    let hello = Frame::Hello(cordon_common::wire::Hello {
+        agent: "test".into(),
+        max_frame: u32::try_from(DEFAULT_MAX_FRAME).unwrap(),
+    });
+    write_frame(&mut send, &hello, DEFAULT_MAX_FRAME)
+        .await
+        .unwrap();
+    let welcome = read_frame(&mut recv, DEFAULT_MAX_FRAME).await.unwrap();
+    assert!(matches!(welcome, Some(Frame::Welcome(_))), "{welcome:?}");
+    // A hub → node frame, sent by the node on the control stream.
+    write_frame(
+        &mut send,
+        &Frame::Pong(cordon_common::wire::Pong { nonce: 1 }),
+        DEFAULT_MAX_FRAME,
+    )
+    .await
+    .unwrap();
+    match read_frame(&mut recv, DEFAULT_MAX_FRAME).await {
+        Ok(Some(Frame::Error(e))) => {
+            assert_eq!(e.code, ErrorCode::Protocol.as_u16());
+            assert!(e.message.contains("Pong"), "{}", e.message);
+        }
+        other => panic!("expected an Error frame before the close, got {other:?}"),
+    }
+    assert_closed_with(hub_closes(&conn).await, ErrorCode::Protocol);
+}
