@@ -398,9 +398,9 @@ async fn a_first_frame_other_than_hello_is_a_protocol_error() {
     let (mut send, mut recv) = conn.open_bi().await.unwrap();
     // Before Welcome the hub only closes the connection (PROTOCOL.md §7); an Error frame,
     // if one came, would say the same.
-    match send_and_read(&mut send, &mut recv, &Frame::Ping(Ping { nonce: 7 })).await {
-        Ok(Some(f)) => assert_error_frame(&f, ErrorCode::Protocol, "expected Hello"),
-        Ok(None) | Err(_) => {}
+    if let Ok(Some(f)) = send_and_read(&mut send, &mut recv, &Frame::Ping(Ping { nonce: 7 })).await
+    {
+        assert_error_frame(&f, ErrorCode::Protocol, "expected Hello");
     }
     assert_closed_with(hub_closes(&conn).await, ErrorCode::Protocol);
     // Another node is unaffected.
