@@ -384,7 +384,45 @@ randomness is a ChaCha20 keystream: for the i-th 256-byte block (i = 0, 1, ...),
 ChaCha20-Poly1305 encryption (RFC 8439) of 256 zero bytes under key `seal-seed` and nonce\n\
 `00000000 || i as u64 big-endian`, tag discarded. The first 32 bytes are the content key;\n\
 then, per recipient in order, 32 bytes of `ikm` for the HPKE ephemeral key\n\
-(`DeriveKeyPair(ikm)`). Re-sealing with these inputs reproduces `envelope` exactly.\n");
+(`DeriveKeyPair(ikm)`). Re-sealing with these inputs reproduces `envelope` exactly.\n\n\
+### 12.1 Inputs, in prose\n\n\
+- Every secret is `seed(label)` = SHA-256(ASCII `\"cordon test vector \"` || label): the\n  \
+identity keys are the Ed25519 seeds `seed(\"root\")`, `seed(\"RILO-WE\")` and `seed(\"BE-NCP\")`\n  \
+(PKCS#8 v1: `302e020100300506032b657004220420` || seed); the X25519 secrets are\n  \
+`DeriveKeyPair(seed(\"RILO-WE x25519\"))` and `DeriveKeyPair(seed(\"BE-NCP x25519\"))`;\n  \
+`seal-seed` is `seed(\"seal\")`.\n\
+- Root: CN `Cordon Test Vector Root`, O `Test Secretariat`, serial 1, CA with path length\n  \
+0, key usages keyCertSign and cRLSign, self-signed. Nodes: CN = node id, O = `<id>\n  \
+organisation`, OU = role, C where given, SAN URI `cordon://node/<id>`, key usage\n  \
+digitalSignature, EKU clientAuth, signed by the root: RILO-WE (role `rilo`, no country,\n  \
+serial 2) and BE-NCP (role `member`, C `BE`, serial 3). All valid 2026-01-01T00:00:00Z to\n  \
+2036-01-01T00:00:00Z.\n\
+- `recipient-key-bundle`: BE-NCP's bundle (§10) for its certificate and X25519 key,\n  \
+`created_at` = 1795000000000.\n\
+- `header`: version 1, id `019a9f3c-1e00-7000-8000-000000000001`, kind `alert`, operation\n  \
+`cosmo-2`, to [`op/cosmo-2/alerts`], sender `RILO-WE`, `sender_fp` = SHA-256 of\n  \
+`sender-cert`, `created_at` 1795000000000, `expires_at` 1795604800000 (7 days later),\n  \
+priority `urgent`, TLP `AMBER+STRICT`, no `in_reply_to`.\n\
+- `body-plaintext`: the alert (§11.5) with title `Dual-use valves, suspect consignee`,\n  \
+summary `Container declared as pump parts; consignee linked to diversion network.`,\n  \
+action `inspect`, containers [`CSQU3054383`], route [`CNSHA`, `BEANR`], grading source\n  \
+`B`, information 2; every other field absent.\n\
+- `envelope`: `seal` of that header and body by RILO-WE (its key and certificate) to the\n  \
+recipients RILO-WE then BE-NCP, in that order.\n\
+- Frames (each §5 with version 1; the message id is the header's; `fp` is SHA-256 of\n  \
+`recipient-cert`): Hello (agent `cordon-node/0.1.0`, max_frame 17825792); Welcome (node\n  \
+BE-NCP, role member, organisation `BE-NCP organisation`, country BE, fingerprint `fp`,\n  \
+grants [[`op/cosmo-2/alerts`, true, [alert, feedback]]], direct [[`cosmo-2`,\n  \
+[tracking-update]]], hub_time 1795000000000, max_frame 17825792); Subscribe (no channels);\n  \
+Subscribed (channels [`op/cosmo-2/alerts`, `node/BE-NCP`], refused\n  \
+[[`op/cosmo-2/notices`, `not a reader`]]); Publish (envelope `93c400c400c400`);\n  \
+PublishAck (id, outcome `denied`, reason `only role ocu may send notices`); Deliver\n  \
+(channel `op/cosmo-2/alerts`, seq 42, envelope `abababab`); DeliverAck (same channel, seq\n  \
+42); DirectoryRequest (channels [`op/cosmo-2/alerts`], nodes [`OCU`]); DirectoryResponse\n  \
+(readers [[`op/cosmo-2/alerts`, [`BE-NCP`]]], entries [[`BE-NCP`, cert `3000`, bundle\n  \
+`92c400c400`]]); KeyBundlePublish (bundle `92c400c400`); KeyBundleAck (accepted true,\n  \
+reason empty); Ping and Pong (nonce 7); Error (code 7 `timeout`, message `no Hello within\n  \
+10 s`).\n");
     for (name, what, bytes) in &c.vectors {
         s.push_str(&format!(
             "\n`{name}`: {what} ({} bytes)\n<!-- vector {name} -->\n```hex\n{}\n```\n",

@@ -15,8 +15,8 @@ use std::time::Duration;
 use prometheus_client::metrics::gauge::Gauge;
 use tokio::sync::mpsc;
 
-use crate::audit::{AuditEvent, AuditLog};
-use crate::store::GroupCommitter;
+use crate::audit::{AuditError, AuditEvent, AuditHead, AuditLog};
+use crate::store::{GroupCommitter, Store};
 
 /// Key of the audit head in the store's meta table.
 pub const AUDIT_HEAD_KEY: &str = "audit_head";
@@ -61,6 +61,48 @@ impl AuditSink {
         if self.tx.send(event).await.is_err() {
             tracing::error!("audit log writer has stopped; event lost");
         }
+    }
+}
+
+/// The audit head recorded in `store`, if any.
+pub fn recorded_head(store: &dyn Store) -> Result<Option<AuditHead>, String> {
+    let Some(bytes) = store
+        .meta_value(AUDIT_HEAD_KEY)
+        .map_err(|e| format!("cannot read the recorded audit head: {e}"))?
+    else {
+        return Ok(None);
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    text.parse()
+        .map(Some)
+        .map_err(|e| format!("the audit head recorded in the store is unreadable: {e}"))
+}
+
+/// At start: refuse a log that no longer holds the head recorded in `store`, or, when the
+/// operator accepted that (`accept`), return the event that audits it. A store with no
+/// recorded head (a new hub) accepts any log.
+pub fn check_recorded_head(
+    store: &dyn Store,
+    log: &mut AuditLog,
+    accept: bool,
+) -> Result<Option<AuditEvent>, String> {
+    let Some(recorded) = recorded_head(store)? else {
+        return Ok(None);
+    };
+    match log.check_recorded_head(&recorded) {
+        Ok(()) => Ok(None),
+        Err(e @ (AuditError::Shortened { .. } | AuditError::Rewritten { .. })) if accept => {
+            let found = log.head();
+            tracing::warn!(error = %e, "starting on a shortened audit log, as the operator asked");
+            Ok(Some(AuditEvent::AuditLogShortened {
+                recorded_seq: recorded.seq,
+                recorded_hash: recorded.hash.to_hex(),
+                found_seq: found.seq,
+                found_hash: found.hash.to_hex(),
+                reason: e.to_string(),
+            }))
+        }
+        Err(e) => Err(e.to_string()),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The `cordon-hub` command line: `run`, `ca init|issue|revoke|roster`, `policy check`,
-//! `audit verify`. `main.rs` parses, sets up logging and calls [`execute`].
+//! `audit verify|checkpoint`. `main.rs` parses, sets up logging and calls [`execute`].
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -8,13 +8,14 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use cordon_common::identity::{KeyAlgorithm, NodeIdentity};
 use cordon_common::ids::{NodeId, Role};
-use cordon_common::pki::{HubCertRequest, NodeCertRequest, Validity};
+use cordon_common::pki::{HubCertRequest, IdentityKey, NodeCertRequest, TrustStore, Validity};
 
-use crate::audit::{verify_file, AuditHead};
-use crate::audit_sink::AUDIT_HEAD_KEY;
+use crate::audit::{verify_complete_records, verify_file, AuditHead, Checkpoint};
+use crate::audit_sink::recorded_head;
 use crate::ca_dir::{serial_of_cert_file, CaDir};
 use crate::config::HubConfig;
 use crate::policy::{Policy, Subject};
+use crate::reload::load_trust;
 use crate::server::RunningHub;
 use crate::store::{RedbStore, Store};
 
@@ -47,6 +48,12 @@ pub enum Command {
         /// The hub's configuration file.
         #[arg(long)]
         config: PathBuf,
+        /// Start even though the audit log no longer holds the head recorded in the store
+        /// (records were cut from its end or rewritten); the hub writes an
+        /// `audit-log-shortened` record naming both heads. Only after keeping the damaged
+        /// log as evidence and finding no backup to restore.
+        #[arg(long)]
+        accept_shortened_audit_log: bool,
     },
     /// The federation CA: create it, issue certificates, revoke them.
     #[command(subcommand)]
@@ -209,33 +216,67 @@ pub enum PolicyCommand {
 pub enum AuditCommand {
     /// Check the hash chain of the audit log; name the first bad record.
     Verify {
-        /// The hub's configuration (names the data directory).
+        /// The hub's configuration (names the data directory, the federation root and
+        /// the CRLs).
         #[arg(long, required_unless_present = "log")]
         config: Option<PathBuf>,
         /// Or the audit log file itself.
         #[arg(long)]
         log: Option<PathBuf>,
+        /// Also check the log against checkpoints made by `audit checkpoint`: each must
+        /// be signed by a hub of the federation, and the log must hold its record.
+        #[arg(long = "checkpoint")]
+        checkpoints: Vec<PathBuf>,
+        /// The federation root (PEM), to check checkpoints without --config.
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+    /// Print the log's head (seq, hash) with the time, signed by the hub's identity key:
+    /// keep it away from the hub, and check the log against it later with
+    /// `audit verify --checkpoint FILE`.
+    Checkpoint {
+        /// The hub's configuration (names the log, the store, the key and certificate).
+        #[arg(long)]
+        config: PathBuf,
+        /// Write it to this file (mode 0644) instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
 /// Run a parsed command.
 pub async fn execute(command: Command) -> Result<()> {
     match command {
-        Command::Run { config } => run(&config).await,
+        Command::Run {
+            config,
+            accept_shortened_audit_log,
+        } => run(&config, accept_shortened_audit_log).await,
         Command::Ca(c) => ca(c),
         Command::Policy(PolicyCommand::Check {
             config,
             policy,
             certs,
         }) => policy_check(config.as_deref(), policy.as_deref(), &certs),
-        Command::Audit(AuditCommand::Verify { config, log }) => {
-            audit_verify(config.as_deref(), log.as_deref())
+        Command::Audit(AuditCommand::Verify {
+            config,
+            log,
+            checkpoints,
+            root,
+        }) => audit_verify(
+            config.as_deref(),
+            log.as_deref(),
+            &checkpoints,
+            root.as_deref(),
+        ),
+        Command::Audit(AuditCommand::Checkpoint { config, out }) => {
+            audit_checkpoint(&config, out.as_deref())
         }
     }
 }
 
-async fn run(config: &Path) -> Result<()> {
-    let config = HubConfig::load(config)?;
+async fn run(config: &Path, accept_shortened_audit_log: bool) -> Result<()> {
+    let mut config = HubConfig::load(config)?;
+    config.accept_shortened_audit_log = accept_shortened_audit_log;
     let hub = RunningHub::start(config)
         .await
         .context("the hub could not start")?;
@@ -403,32 +444,38 @@ fn policy_check(config: Option<&Path>, policy: Option<&Path>, certs: &[PathBuf])
     Ok(())
 }
 
-fn audit_verify(config: Option<&Path>, log: Option<&Path>) -> Result<()> {
-    let (log_path, store_path) = match (config, log) {
-        (_, Some(l)) => (l.to_path_buf(), None),
-        (Some(c), None) => {
-            let cfg = HubConfig::load(c)?;
-            (cfg.audit_path(), Some(cfg.store_path()))
+/// The head recorded in the store at `store_path`, if the store exists and can be read
+/// (it is locked while the hub runs: then a note says what is not checked).
+fn recorded_head_of(store_path: Option<PathBuf>) -> Result<Option<AuditHead>> {
+    let Some(s) = store_path.filter(|p| p.exists()) else {
+        return Ok(None);
+    };
+    let store = match RedbStore::open(&s, 0) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!(
+                "note: the recorded head could not be read ({e}); a truncated tail would not be detected. Stop the hub to check it too."
+            );
+            return Ok(None);
         }
+    };
+    recorded_head(&store).map_err(anyhow::Error::msg)
+}
+
+fn audit_verify(
+    config: Option<&Path>,
+    log: Option<&Path>,
+    checkpoints: &[PathBuf],
+    root: Option<&Path>,
+) -> Result<()> {
+    let cfg = config.map(HubConfig::load).transpose()?;
+    let (log_path, store_path) = match (&cfg, log) {
+        (_, Some(l)) => (l.to_path_buf(), None),
+        (Some(c), None) => (c.audit_path(), Some(c.store_path())),
         (None, None) => bail!("give --config hub.toml or --log audit.log"),
     };
     // The head the hub recorded beside its messages catches a truncated tail.
-    let mut expected: Option<AuditHead> = None;
-    if let Some(s) = store_path.filter(|p| p.exists()) {
-        match RedbStore::open(&s, 0).and_then(|st| st.meta_value(AUDIT_HEAD_KEY)) {
-            Ok(Some(v)) => {
-                let text = String::from_utf8_lossy(&v).to_string();
-                expected = Some(
-                    text.parse()
-                        .map_err(|e| anyhow::anyhow!("recorded audit head {text:?}: {e}"))?,
-                );
-            }
-            Ok(None) => {}
-            Err(e) => eprintln!(
-                "note: the recorded head could not be read ({e}); a truncated tail would not be detected. Stop the hub to check it too."
-            ),
-        }
-    }
+    let expected = recorded_head_of(store_path)?;
     let report = verify_file(&log_path, expected.as_ref())
         .with_context(|| format!("audit log {} does NOT verify", log_path.display()))?;
     println!(
@@ -443,5 +490,66 @@ fn audit_verify(config: Option<&Path>, log: Option<&Path>) -> Result<()> {
             ""
         }
     );
+    if checkpoints.is_empty() {
+        return Ok(());
+    }
+    let trust = match (root, &cfg) {
+        (Some(r), _) => TrustStore::new(cordon_common::pki::read_pem_certs(r)?, Vec::new())?,
+        (None, Some(c)) => load_trust(c, None)?,
+        (None, None) => bail!("give --root ca.crt (or --config hub.toml) to check checkpoints"),
+    };
+    for path in checkpoints {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read checkpoint {}", path.display()))?;
+        let bad = || format!("checkpoint {} does NOT verify", path.display());
+        let cp = Checkpoint::parse(&text).with_context(bad)?;
+        cp.verify_signature(&trust).with_context(bad)?;
+        cp.check_log(&log_path).with_context(|| {
+            format!(
+                "audit log {} does NOT match checkpoint {}",
+                log_path.display(),
+                path.display()
+            )
+        })?;
+        println!(
+            "{}: OK, signed by the hub at {}; the log holds seq {} with hash {}",
+            path.display(),
+            cp.at,
+            cp.head.seq,
+            cp.head.hash
+        );
+    }
+    Ok(())
+}
+
+fn audit_checkpoint(config: &Path, out: Option<&Path>) -> Result<()> {
+    let cfg = HubConfig::load(config)?;
+    let expected = recorded_head_of(Some(cfg.store_path()))?;
+    // The hub may be writing the log: only its complete records are vouched for.
+    let report =
+        verify_complete_records(cfg.audit_path(), expected.as_ref()).with_context(|| {
+            format!(
+                "audit log {} does NOT verify; no checkpoint made",
+                cfg.audit_path().display()
+            )
+        })?;
+    let (key, _) = IdentityKey::load(&cfg.key)?;
+    let chain = cordon_common::pki::read_pem_certs(&cfg.cert)?;
+    let Some(cert) = chain.first() else {
+        bail!("{} holds no certificate", cfg.cert.display());
+    };
+    let cp = Checkpoint::sign(report.head, crate::state::now_ms(), cert, &key)?;
+    match out {
+        Some(path) => {
+            cordon_common::pki::write_public_file(path, cp.to_text().as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!(
+                "checkpoint of seq {} written to {}; keep a copy away from the hub",
+                cp.head.seq,
+                path.display()
+            );
+        }
+        None => print!("{}", cp.to_text()),
+    }
     Ok(())
 }

@@ -221,6 +221,10 @@ pub struct HubConfig {
     pub metrics: Option<SocketAddr>,
     /// Resource limits.
     pub limits: Limits,
+    /// Start even if the audit log no longer holds the head recorded in the store, and
+    /// audit that (`cordon-hub run --accept-shortened-audit-log`; never read from the
+    /// file, so that it is a one-off decision).
+    pub accept_shortened_audit_log: bool,
 }
 
 impl HubConfig {
@@ -315,6 +319,7 @@ impl HubConfig {
             roster: rel(roster),
             metrics: raw.metrics.map(|m| m.listen),
             limits: raw.limits,
+            accept_shortened_audit_log: false,
         })
     }
 }

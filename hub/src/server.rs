@@ -116,9 +116,18 @@ impl RunningHub {
             tracing::warn!(entry = %s, "directory entry skipped");
         }
         let audit_path = config.audit_path();
-        let audit_log = AuditLog::open(&audit_path).map_err(|e| StartError::Audit {
+        let mut audit_log = AuditLog::open(&audit_path).map_err(|e| StartError::Audit {
             path: audit_path.display().to_string(),
             reason: e.to_string(),
+        })?;
+        let shortened = crate::audit_sink::check_recorded_head(
+            store.as_ref(),
+            &mut audit_log,
+            config.accept_shortened_audit_log,
+        )
+        .map_err(|reason| StartError::Audit {
+            path: audit_path.display().to_string(),
+            reason,
         })?;
         let torn = audit_log
             .torn_tail_repaired()
@@ -207,6 +216,9 @@ impl RunningHub {
                 version: env!("CARGO_PKG_VERSION").to_owned(),
             })
             .await;
+        if let Some(event) = shortened {
+            state.audit.record(event).await;
+        }
         if let Some((saved_to, bytes)) = torn {
             state
                 .audit

@@ -3,6 +3,7 @@
 //! certificate fingerprint once authenticated.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use cordon_common::envelope::KeyBundle;
 use cordon_common::identity::NodeIdentity;
@@ -29,6 +30,10 @@ use crate::publish::{check, enqueue, finish, Checked, Pending};
 use crate::sessions::{LaneWakers, SessionHandle};
 use crate::state::{now_ms, HubState, Peer};
 use crate::tls::RefusedCert;
+
+/// Longest the hub waits for a node to receive an `Error` frame before it closes the
+/// connection (a node that does not acknowledge it delays only its own close).
+const ERROR_FLUSH: Duration = Duration::from_secs(1);
 
 /// Why a session ended.
 #[derive(Debug)]
@@ -343,6 +348,11 @@ async fn serve(
             max_frame,
         )
         .await;
+        // The caller closes the connection next, which discards stream data not yet
+        // delivered: let the Error frame reach the node first (bounded wait).
+        if ctl_send.finish().is_ok() {
+            let _ = tokio::time::timeout(ERROR_FLUSH, ctl_send.stopped()).await;
+        }
     }
     publishers.abort();
     if let Some(l) = lanes {

@@ -10,8 +10,8 @@ use cordon_common::envelope::{
     SignerChecked, VerifiedEnvelope,
 };
 use cordon_common::identity::NodeIdentity;
-use cordon_common::ids::{ChannelName, MessageId, Role};
-use cordon_common::msg::{Limits, Message, MessageKind, ReceiptStatus};
+use cordon_common::ids::{ChannelName, MessageId};
+use cordon_common::msg::{self, Limits, Message, MessageKind, ReceiptStatus};
 use cordon_common::pki::{TrustError, TrustStore};
 use cordon_common::wire::Deliver;
 
@@ -70,35 +70,18 @@ fn classify(e: &EnvelopeError) -> &'static str {
     }
 }
 
-/// The roles that may send `kind`, or `None` when every role may. The hub enforces the
-/// same rule; a recipient checks it again so that a compromised hub together with any
-/// participant's key cannot task nodes or speak for the OCU.
-pub fn allowed_senders(kind: MessageKind) -> Option<&'static [Role]> {
-    match kind {
-        MessageKind::Notice => Some(&[Role::Ocu]),
-        MessageKind::Tasking => Some(&[Role::Ocu, Role::Rilo]),
-        _ => None,
-    }
-}
-
-/// Refuse `kind` signed by `signer` unless its role may send it.
+/// Refuse `kind` signed by `signer` unless its role may send it. The rule is
+/// `cordon_common::msg::allowed_sender_roles`, which the hub's policy loader applies too;
+/// a recipient checks it again so that a compromised hub together with any participant's
+/// key cannot task nodes or speak for the OCU.
 fn check_sender_role(kind: MessageKind, signer: &NodeIdentity) -> Result<(), Refusal> {
-    match allowed_senders(kind) {
-        Some(roles) if !roles.contains(&signer.role) => Err(Refusal {
-            class: "forbidden-sender",
-            detail: format!(
-                "a {kind} may only be sent by role {}, but its signer {} has role {}",
-                roles
-                    .iter()
-                    .map(|r| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" or "),
-                signer.node_id,
-                signer.role.as_str()
-            ),
-        }),
-        _ => Ok(()),
-    }
+    msg::check_sender_role(kind, signer.role, || {
+        format!("its signer {}", signer.node_id)
+    })
+    .map_err(|e| Refusal {
+        class: "forbidden-sender",
+        detail: e.to_string(),
+    })
 }
 
 fn refuse(e: &EnvelopeError) -> Refusal {
@@ -821,10 +804,5 @@ pub(crate) mod tests {
                     .into(),
             }
         );
-        // Every other kind stays open to every role.
-        for kind in MessageKind::ALL {
-            let open = !matches!(kind, MessageKind::Notice | MessageKind::Tasking);
-            assert_eq!(allowed_senders(kind).is_none(), open, "{kind}");
-        }
     }
 }

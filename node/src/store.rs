@@ -365,6 +365,21 @@ pub enum Mark {
     Acknowledged,
 }
 
+/// Creates the store file (if missing) readable and writable by its owner only, whatever
+/// the umask, and tightens an existing one: it holds plaintext (drafts and the opened
+/// inbox). redb initialises an empty file as a new database.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+}
+
 /// The node's redb store.
 #[derive(Debug)]
 pub struct Store {
@@ -378,6 +393,7 @@ impl Store {
             path: path.display().to_string(),
             message: m,
         };
+        create_private(path).map_err(|e| open_err(e.to_string()))?;
         let db = Database::create(path).map_err(|e| open_err(e.to_string()))?;
         let tx = db.begin_write().map_err(|e| open_err(e.to_string()))?;
         {

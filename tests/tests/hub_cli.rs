@@ -1,7 +1,8 @@
 //! The `cordon-hub` command line as a process, the way the Secretariat's operators use it:
-//! the CA ceremony (`ca init`, `ca issue hub|node`, `ca revoke`), `policy check` and
-//! `audit verify`. Certificates made by the CLI are used by a real hub; a log written by a
-//! real hub is tampered with and each kind of tampering is caught at the right line.
+//! the CA ceremony (`ca init`, `ca issue hub|node`, `ca revoke`), `policy check`,
+//! `audit verify` and `audit checkpoint`. Certificates made by the CLI are used by a real
+//! hub and load in OpenSSL; a log written by a real hub is tampered with and each kind of
+//! tampering is caught at the right line, or against a signed checkpoint.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -391,8 +392,33 @@ fn policy_check_prints_the_matrix_and_names_the_line_of_a_mistake() {
         (r.stderr
             .contains(&format!("broken-policy.toml:{}:", line - 1))
             || r.stderr.contains(&format!("broken-policy.toml:{line}:")))
-            && r.stderr.contains("only role ocu may send notices"),
+            && r.stderr.contains("notice may only be granted to roles ocu"),
         "names the file, the rule's line and the reason: {}",
+        r.stderr
+    );
+    // A tasking granted to every participant: recipients would refuse it from a member
+    // (forbidden-sender), so the policy is refused, naming the rule's line and the rule.
+    let tasking_rule = "kinds = [\"tasking\"]\nby = { roles = [\"ocu\", \"rilo\"] }";
+    assert!(text.contains(tasking_rule));
+    let widened = text.replacen(
+        tasking_rule,
+        "kinds = [\"tasking\"]\nby = { participants = true }",
+        1,
+    );
+    let line = widened
+        .lines()
+        .position(|l| l == "kinds = [\"tasking\"]")
+        .unwrap()
+        + 1;
+    std::fs::write(&bad, widened).unwrap();
+    let r = hub(&["policy", "check", "--policy", s(&bad)]);
+    assert!(!r.ok, "{}", r.stdout);
+    assert!(
+        r.stderr.contains(&format!("broken-policy.toml:{line}:"))
+            && r.stderr
+                .contains("tasking may only be granted to roles ocu or rilo")
+            && r.stderr.contains("forbidden-sender"),
+        "names the file, the rule's line and the rule: {}",
         r.stderr
     );
 }
@@ -500,4 +526,208 @@ async fn audit_verify_passes_a_real_log_and_names_the_first_bad_record() {
     let r = hub(&["audit", "verify", "--config", s(&config)]);
     assert!(!r.ok);
     assert!(r.stderr.contains("removed from the end"), "{}", r.stderr);
+}
+
+/// A signed checkpoint kept away from the hub catches what the hub's own store cannot:
+/// someone who rewrites both the log and the store. `audit checkpoint` signs the log's
+/// head with the hub's key; `audit verify --checkpoint` checks the signature against the
+/// federation root and that the log still holds that record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_checkpoint_catches_a_shortened_or_rewritten_log_and_a_forged_signature() {
+    use cordon_hub::audit::{AuditEvent, AuditLog, Checkpoint};
+
+    let pki = Pki::new().unwrap();
+    let hub_dir = pki.path().join("hub-run");
+    let test_hub = TestHub::start(&pki, &hub_dir, COSMO_2, "").await.unwrap();
+    let c = TestClient::connect(
+        &pki,
+        &pki.node("BE-NCP", Role::Member).unwrap(),
+        test_hub.addr(),
+        true,
+    )
+    .await
+    .unwrap();
+    c.session.close();
+    let config = test_hub.config_path.clone();
+    let log_path = test_hub.hub.state().config.audit_path();
+    test_hub.hub.shutdown().await;
+    let root = pki.root_path();
+
+    let cp_path = pki.path().join("checkpoint.txt");
+    let r = hub(&[
+        "audit",
+        "checkpoint",
+        "--config",
+        s(&config),
+        "--out",
+        s(&cp_path),
+    ]);
+    assert!(r.ok, "{}", r.stderr);
+    let cp_text = std::fs::read_to_string(&cp_path).unwrap();
+    let cp = Checkpoint::parse(&cp_text).unwrap();
+    let good = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<&str> = good.lines().collect();
+    assert_eq!(cp.head.seq, lines.len() as u64, "{cp_text}");
+    // Without --out it prints the same form.
+    let printed = hub(&["audit", "checkpoint", "--config", s(&config)]);
+    assert!(printed.ok, "{}", printed.stderr);
+    Checkpoint::parse(&printed.stdout).unwrap();
+
+    // The intact log passes, with the root from the config or given alone.
+    let r = hub(&[
+        "audit",
+        "verify",
+        "--config",
+        s(&config),
+        "--checkpoint",
+        s(&cp_path),
+    ]);
+    assert!(r.ok, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains(&format!("the log holds seq {} with hash", cp.head.seq)),
+        "{}",
+        r.stdout
+    );
+    let check = |log: &Path, checkpoint: &Path| {
+        hub(&[
+            "audit",
+            "verify",
+            "--log",
+            s(log),
+            "--root",
+            s(&root),
+            "--checkpoint",
+            s(checkpoint),
+        ])
+    };
+    assert!(check(&log_path, &cp_path).ok);
+
+    // Shortened: the last record cut (the chain of what is left is intact).
+    let cut_path = pki.path().join("cut.log");
+    std::fs::write(&cut_path, lines[..lines.len() - 1].join("\n") + "\n").unwrap();
+    let r = check(&cut_path, &cp_path);
+    assert!(!r.ok);
+    assert!(
+        r.stderr.contains("does NOT match checkpoint")
+            && r.stderr.contains(&format!(
+                "the log ends at seq {} but the hub recorded seq {}",
+                lines.len() - 1,
+                lines.len()
+            )),
+        "{}",
+        r.stderr
+    );
+
+    // Rewritten: a whole new valid chain of the same length (what someone who can also
+    // rewrite the store would leave).
+    let forged_path = pki.path().join("forged.log");
+    {
+        let mut log = AuditLog::open(&forged_path).unwrap();
+        for _ in 0..lines.len() {
+            log.append(AuditEvent::HubStopped).unwrap();
+        }
+        log.sync().unwrap();
+    }
+    let r = check(&forged_path, &cp_path);
+    assert!(!r.ok);
+    assert!(r.stderr.contains("the log was rewritten"), "{}", r.stderr);
+
+    // A forged checkpoint: moved to the record before, keeping the hub's signature.
+    let prev_hash = lines[lines.len() - 2]
+        .rsplit("\"hash\":\"")
+        .next()
+        .unwrap()
+        .trim_end_matches("\"}")
+        .to_owned();
+    let moved = cp_text
+        .replacen(
+            &format!("seq {}\n", cp.head.seq),
+            &format!("seq {}\n", cp.head.seq - 1),
+            1,
+        )
+        .replacen(&cp.head.hash.to_hex(), &prev_hash, 1);
+    assert_ne!(moved, cp_text);
+    let moved_path = pki.path().join("moved.txt");
+    std::fs::write(&moved_path, moved).unwrap();
+    let r = check(&cut_path, &moved_path);
+    assert!(!r.ok);
+    assert!(
+        r.stderr.contains("signature does not verify"),
+        "{}",
+        r.stderr
+    );
+
+    // Signed by a node's key instead of the hub's: not a hub certificate.
+    let be = pki.node("BE-NCP", Role::Member).unwrap();
+    let now_ms = cordon_hub::state::now_ms();
+    let by_node =
+        Checkpoint::sign(cp.head, now_ms, &be.cert_der, &be.identity_key().unwrap()).unwrap();
+    let by_node_path = pki.path().join("by-node.txt");
+    std::fs::write(&by_node_path, by_node.to_text()).unwrap();
+    let r = check(&log_path, &by_node_path);
+    assert!(!r.ok);
+    assert!(
+        r.stderr.contains("hub certificate is not trusted"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// `openssl <args…>`, its stdout; panics with its stderr if it fails.
+fn openssl(args: &[&str]) -> String {
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("the openssl command line (the tests need it; see .ci/run)");
+    assert!(
+        out.status.success(),
+        "openssl {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Keys written by `ca init` and `ca issue` are PKCS#8 as OpenSSL writes it (v1), so
+/// OpenSSL 3 (and Python's `cryptography`) load them: each key loads, and its public key
+/// is the one in its certificate. Ed25519 (the default) and P-256 both.
+#[test]
+fn keys_written_by_the_ca_load_in_openssl() {
+    let (pki, nodes, _) = ceremony();
+    let ca = pki.path().join("ca");
+    let p256 = pki.path().join("p256");
+    let r = hub(&[
+        "ca",
+        "issue",
+        "node",
+        "--dir",
+        s(&ca),
+        "--out",
+        s(&p256),
+        "--org",
+        "Customs",
+        "--id",
+        "HU-NCP",
+        "--role",
+        "member",
+        "--alg",
+        "p256",
+    ]);
+    assert!(r.ok, "{}", r.stderr);
+    for (key, crt) in [
+        (ca.join("ca.key"), ca.join("ca.crt")),
+        (pki.hub_key.clone(), pki.hub_cert.clone()),
+        (nodes.join("BE-NCP.key"), nodes.join("BE-NCP.crt")),
+        (p256.join("HU-NCP.key"), p256.join("HU-NCP.crt")),
+    ] {
+        let from_key = openssl(&["pkey", "-in", s(&key), "-pubout"]);
+        let from_cert = openssl(&["x509", "-in", s(&crt), "-pubkey", "-noout"]);
+        assert_eq!(from_key, from_cert, "{}", key.display());
+    }
+    // What the hub reads: v1 as written here, and v2 as older versions wrote it.
+    let v2 =
+        ring::signature::Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
+    cordon_common::pki::IdentityKey::from_pkcs8_der(v2.as_ref()).unwrap();
+    cordon_common::pki::IdentityKey::load(&nodes.join("BE-NCP.key")).unwrap();
 }

@@ -396,22 +396,11 @@ async fn a_first_frame_other_than_hello_is_a_protocol_error() {
     let mut be_session = connect_raw(&pki, &be, hub.addr()).await.unwrap();
     let conn = connect_quic(&pki, &nl, hub.addr()).await.unwrap();
     let (mut send, mut recv) = conn.open_bi().await.unwrap();
-    write_frame(
-        &mut send,
-        &Frame::Ping(Ping { nonce: 7 }),
-        DEFAULT_MAX_FRAME,
-    )
-    .await
-    .unwrap();
-    // The hub says why on the stream, then closes the connection with the same code.
-    match read_frame(&mut recv, DEFAULT_MAX_FRAME).await {
-        Ok(Some(Frame::Error(e))) => {
-            assert_eq!(e.code, ErrorCode::Protocol.as_u16());
-            assert!(e.message.contains("expected Hello"), "{}", e.message);
-        }
-        Ok(other) => panic!("expected an Error frame, got {other:?}"),
-        // The close may overtake the frame.
-        Err(_) => {}
+    // Before Welcome the hub only closes the connection (PROTOCOL.md §7); an Error frame,
+    // if one came, would say the same.
+    if let Ok(Some(f)) = send_and_read(&mut send, &mut recv, &Frame::Ping(Ping { nonce: 7 })).await
+    {
+        assert_error_frame(&f, ErrorCode::Protocol, "expected Hello");
     }
     assert_closed_with(hub_closes(&conn).await, ErrorCode::Protocol);
     // Another node is unaffected.
@@ -602,4 +591,54 @@ async fn a_crl_past_its_next_update_is_counted_as_overdue_and_nodes_still_get_in
     }
     let be = pki.node("BE-NCP", Role::Member).unwrap();
     connect_raw(&pki, &be, hub.addr()).await.unwrap();
+}
+
+/// After `Welcome`, a frame the control stream does not carry is a protocol violation:
+/// the hub says why in an `Error` frame on the control stream, and that frame reaches the
+/// node before the connection is closed with the same code (closing a QUIC connection
+/// discards stream data not yet delivered, so the hub lets the frame arrive first).
+#[tokio::test]
+async fn a_control_stream_violation_after_welcome_is_explained_by_an_error_frame() {
+    let pki = Pki::new().unwrap();
+    let hub = hub(&pki).await;
+    let nl = pki.node("NL-NCP", Role::Member).unwrap();
+    let conn = connect_quic(&pki, &nl, hub.addr()).await.unwrap();
+    let (mut send, mut recv) = conn.open_bi().await.unwrap();
+    let hello = Frame::Hello(cordon_common::wire::Hello {
+        agent: "test".into(),
+        max_frame: u32::try_from(DEFAULT_MAX_FRAME).unwrap(),
+    });
+    write_frame(&mut send, &hello, DEFAULT_MAX_FRAME)
+        .await
+        .unwrap();
+    let welcome = read_frame(&mut recv, DEFAULT_MAX_FRAME).await.unwrap();
+    assert!(matches!(welcome, Some(Frame::Welcome(_))), "{welcome:?}");
+    // A hub → node frame, sent by the node on the control stream.
+    let pong = Frame::Pong(cordon_common::wire::Pong { nonce: 1 });
+    match send_and_read(&mut send, &mut recv, &pong).await {
+        Ok(Some(f)) => assert_error_frame(&f, ErrorCode::Protocol, "Pong"),
+        other => panic!("expected an Error frame before the close, got {other:?}"),
+    }
+    assert_closed_with(hub_closes(&conn).await, ErrorCode::Protocol);
+}
+
+/// Write `frame` on a control stream and read the hub's answer.
+async fn send_and_read(
+    send: &mut quinn::SendStream,
+    recv: &mut quinn::RecvStream,
+    frame: &Frame,
+) -> Result<Option<Frame>, cordon_common::quic::StreamError> {
+    write_frame(send, frame, DEFAULT_MAX_FRAME).await.unwrap();
+    read_frame(recv, DEFAULT_MAX_FRAME).await
+}
+
+/// `f` is an `Error` frame with `code` and a message containing `words`.
+fn assert_error_frame(f: &Frame, code: ErrorCode, words: &str) {
+    match f {
+        Frame::Error(e) => {
+            assert_eq!(e.code, code.as_u16());
+            assert!(e.message.contains(words), "{}", e.message);
+        }
+        other => panic!("expected an Error frame, got {other:?}"),
+    }
 }

@@ -89,8 +89,20 @@ impl HubProcess {
     /// Start `cordon-hub run --config <config>` and wait until it accepts `probe`.
     /// `None` if the process exited before listening (e.g. the port was taken).
     async fn start(pki: &Pki, probe: &NodeCreds, config: &Path, addr: SocketAddr) -> Option<Self> {
-        let mut child =
-            ChildGuard::spawn(&hub_bin(), &["run", "--config", config.to_str().unwrap()]).unwrap();
+        Self::start_with(pki, probe, config, addr, &[]).await
+    }
+
+    /// [`HubProcess::start`] with `extra` arguments after `run --config <config>`.
+    async fn start_with(
+        pki: &Pki,
+        probe: &NodeCreds,
+        config: &Path,
+        addr: SocketAddr,
+        extra: &[&str],
+    ) -> Option<Self> {
+        let mut args = vec!["run", "--config", config.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let mut child = ChildGuard::spawn(&hub_bin(), &args).unwrap();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(status) = child.0.try_wait().unwrap() {
@@ -617,4 +629,110 @@ async fn after_a_crash_a_node_learns_at_its_next_packet_that_its_connection_is_g
         t.elapsed()
     );
     restarted.terminate().await;
+}
+
+/// `cordon-hub run --config <config>` expected to refuse to start: its stderr once it has
+/// exited (with failure), within 20 s. Panics if it is still running then.
+async fn refused_start(config: &Path) -> String {
+    let mut child = ChildGuard(
+        Command::new(hub_bin())
+            .args(["run", "--config", config.to_str().unwrap()])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the hub is still running 20 s after start: it did not refuse"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.0.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success(), "exited with {status}: {stderr}");
+    stderr
+}
+
+/// Records cut from the end of audit.log while the hub is stopped leave a valid shorter
+/// chain; if the hub resumed it, it would record a new head in its store and the cut
+/// would be hidden for good. The hub compares the log with the head in its store and
+/// refuses to start, saying what was lost and how to recover. An operator who has no
+/// backup starts it with `--accept-shortened-audit-log`, and the log says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shortened_audit_log_stops_the_hub_from_starting() {
+    let pki = Pki::new().unwrap();
+    let dir = pki.path().join("hub");
+    let probe = pki.node("RILO-AP", Role::Rilo).unwrap();
+    let hub = start_first(&pki, &probe, &dir).await;
+    let config = hub.config.clone();
+    let addr = hub.addr;
+    hub.terminate().await;
+
+    let audit_path = dir.join("data/audit.log");
+    let intact = std::fs::read_to_string(&audit_path).unwrap();
+    let records: Vec<&str> = intact.lines().collect();
+    assert!(records.len() >= 3, "{intact}");
+    let kept = records.len() - 2;
+    let mut shortened = records[..kept].join("\n");
+    shortened.push('\n');
+    std::fs::write(&audit_path, &shortened).unwrap();
+    // The chain alone cannot tell: what is left is a valid log.
+    let out = hub_cli(&["audit", "verify", "--log", audit_path.to_str().unwrap()]);
+    assert!(out.status.success());
+
+    let stderr = refused_start(&config).await;
+    assert!(
+        stderr.contains(&format!(
+            "ends at seq {kept}, but the hub recorded seq {}",
+            records.len()
+        )) && stderr.contains("records were removed from the end")
+            && stderr.contains("restore audit.log from a backup")
+            && stderr.contains("--accept-shortened-audit-log"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&audit_path).unwrap(),
+        shortened,
+        "the refused start left the log as it was"
+    );
+
+    // No backup: the operator accepts the loss explicitly; the hub resumes and audits it.
+    let hub = HubProcess::start_with(
+        &pki,
+        &probe,
+        &config,
+        addr,
+        &["--accept-shortened-audit-log"],
+    )
+    .await
+    .expect("starts when the operator accepts the shortened log");
+    hub.terminate().await;
+    let log = std::fs::read_to_string(&audit_path).unwrap();
+    let note = log
+        .lines()
+        .find(|l| l.contains("\"type\":\"audit-log-shortened\""))
+        .expect("the override is audited");
+    assert!(
+        note.contains(&format!("\"recorded_seq\":{}", records.len()))
+            && note.contains(&format!("\"found_seq\":{kept}")),
+        "{note}"
+    );
+    // From then on the log and the store agree again.
+    let out = hub_cli(&["audit", "verify", "--config", config.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hub = HubProcess::start(&pki, &probe, &config, addr)
+        .await
+        .expect("an ordinary start works again");
+    hub.terminate().await;
 }

@@ -34,7 +34,8 @@ async fn fed_with_limits(limits: &str) -> Fed {
 
 /// What the policy answers HU-NCP (a member) publishing a notice.
 const DENIED_NOTICE: &str =
-    "HU-NCP may not publish notice to op/cosmo-2/notices: only role ocu may send notices";
+    "HU-NCP may not publish notice to op/cosmo-2/notices: a notice may only be sent by role \
+     ocu, but HU-NCP has role member";
 
 async fn client(f: &Fed, id: &str, role: Role) -> TestClient {
     let creds = f.pki.node(id, role).unwrap();

@@ -142,3 +142,38 @@ async fn a_policy_whose_readers_the_signed_roster_does_not_name_is_refused() {
     let report = hub.hub.reload().await;
     assert!(report.policy_reloaded, "{report:?}");
 }
+
+/// A policy granting `tasking` to every participant would let members' taskings be
+/// stored that every recipient refuses (`forbidden-sender`). The hub refuses such a file
+/// at reload (the old policy stays) and at start, naming the rule.
+#[tokio::test]
+async fn a_policy_granting_tasking_to_members_is_refused_at_reload_and_at_start() {
+    let rule = "kinds = [\"tasking\"]\nby = { roles = [\"ocu\", \"rilo\"] }";
+    assert!(COSMO_2.contains(rule));
+    let widened = COSMO_2.replacen(
+        rule,
+        "kinds = [\"tasking\"]\nby = { participants = true }",
+        1,
+    );
+    let words = "tasking may only be granted to roles ocu or rilo";
+
+    let pki = Pki::new().unwrap();
+    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "")
+        .await
+        .unwrap();
+    std::fs::write(&hub.policy_path, &widened).unwrap();
+    let report = hub.hub.reload().await;
+    assert!(!report.policy_reloaded);
+    let err = report.policy_error.expect("refused");
+    assert!(
+        err.contains(words) && err.contains("forbidden-sender"),
+        "{err}"
+    );
+    hub.hub.shutdown().await;
+
+    let err = TestHub::start(&pki, &pki.path().join("hub2"), &widened, "")
+        .await
+        .expect_err("a hub does not start with such a policy");
+    let err = format!("{err:#}");
+    assert!(err.contains(words), "{err}");
+}

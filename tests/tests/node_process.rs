@@ -31,6 +31,27 @@ fn node_bin() -> PathBuf {
 async fn spawn_node(cfg: &Path) -> (ChildGuard, ApiClient) {
     let child =
         ChildGuard::spawn(&node_bin(), &["run", "--config", cfg.to_str().unwrap()]).unwrap();
+    wait_node_connected(child, cfg).await
+}
+
+/// [`spawn_node`] under the file-creation mask `umask` (octal, as the shell writes it).
+async fn spawn_node_with_umask(cfg: &Path, umask: &str) -> (ChildGuard, ApiClient) {
+    let script = format!("umask {umask} && exec \"$0\" run --config \"$1\"");
+    let child = ChildGuard::spawn(
+        &PathBuf::from("/bin/sh"),
+        &[
+            "-c",
+            &script,
+            node_bin().to_str().unwrap(),
+            cfg.to_str().unwrap(),
+        ],
+    )
+    .unwrap();
+    wait_node_connected(child, cfg).await
+}
+
+/// Wait until the node started as `child` for `cfg` is connected to the hub.
+async fn wait_node_connected(child: ChildGuard, cfg: &Path) -> (ChildGuard, ApiClient) {
     let data = cfg.parent().unwrap().join("data");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
@@ -686,4 +707,44 @@ async fn a_node_reports_its_own_revoked_certificate_at_start() {
     let st = node.service().status().await.unwrap();
     assert_eq!(st.certificate_refused.as_deref(), Some("revoked"), "{st:?}");
     node.shutdown().await;
+}
+
+/// The node's store holds plaintext (drafts, the opened inbox): it and every other file
+/// with secrets are created readable by the node's user only, whatever the umask of the
+/// process that starts the daemon (022 is the usual default, which would leave a new
+/// file readable by everyone).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_with_plaintext_or_secrets_are_0600_under_umask_022() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let pki = Pki::new().unwrap();
+    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "")
+        .await
+        .unwrap();
+    let creds = pki.node("BE-NCP", Role::Member).unwrap();
+    let dir = pki.path().join("nodes").join("BE-NCP");
+    let cfg = write_node_config(&pki, &creds, hub.addr(), &dir).unwrap();
+    let (mut child, api) = spawn_node_with_umask(&cfg, "022").await;
+    let sent: Value = api.post("/v1/messages", &alert(1)).await.unwrap();
+    assert!(sent["id"].is_string(), "{sent}");
+    child.kill().unwrap();
+    let data = dir.join("data");
+    for name in ["node.redb", "x25519.key", "api.token"] {
+        let mode = std::fs::metadata(data.join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "{name} has mode {mode:o}");
+    }
+    // Nothing else in the data directory is readable by others.
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let entry = entry.unwrap();
+        let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(
+            name == "api.addr" || mode & 0o077 == 0,
+            "{name} has mode {mode:o}"
+        );
+    }
 }

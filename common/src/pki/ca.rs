@@ -132,6 +132,19 @@ fn sig_alg(a: KeyAlgorithm) -> &'static SignatureAlgorithm {
     }
 }
 
+/// A new key pair, kept as PKCS#8 v1 (what OpenSSL writes and every tool reads; ring
+/// generates Ed25519 keys as v2, which OpenSSL 3 refuses).
+fn generate_key(alg: KeyAlgorithm) -> Result<KeyPair, CaError> {
+    let key = KeyPair::generate_for(sig_alg(alg))?;
+    match super::pkcs8::ed25519_v2_to_v1(&key.serialize_der()) {
+        Some(v1) => Ok(KeyPair::from_pkcs8_der_and_sign_algo(
+            &rustls_pki_types::PrivatePkcs8KeyDer::from(v1),
+            sig_alg(alg),
+        )?),
+        None => Ok(key),
+    }
+}
+
 fn random_serial() -> Result<SerialNumber, CaError> {
     use ring::rand::SecureRandom;
     let mut b = [0u8; 16];
@@ -151,7 +164,7 @@ impl Ca {
         algorithm: KeyAlgorithm,
         validity: Validity,
     ) -> Result<(Self, String), CaError> {
-        let key = KeyPair::generate_for(sig_alg(algorithm))?;
+        let key = generate_key(algorithm)?;
         let mut params = CertificateParams::default();
         let mut dn = DistinguishedName::new();
         dn.push(DnType::CommonName, name);
@@ -212,7 +225,7 @@ impl Ca {
         mut params: CertificateParams,
         alg: KeyAlgorithm,
     ) -> Result<IssuedCert, CaError> {
-        let key = KeyPair::generate_for(sig_alg(alg))?;
+        let key = generate_key(alg)?;
         let serial = random_serial()?;
         params.serial_number = Some(serial.clone());
         params.use_authority_key_identifier_extension = true;

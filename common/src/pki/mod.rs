@@ -5,6 +5,7 @@ mod ca;
 mod crl_info;
 mod files;
 mod keys;
+mod pkcs8;
 mod trust;
 
 pub use ca::{Ca, CaError, HubCertRequest, IssuedCert, NodeCertRequest, RevokedEntry, Validity};

@@ -17,7 +17,7 @@ use x509_parser::oid_registry::{Oid, OID_PKCS1_SHA1WITHRSA, OID_SHA1_WITH_RSA};
 use x509_parser::prelude::FromDer;
 
 use super::crl_info::{check_not_older, CrlInfo};
-use crate::identity::{IdentityError, NodeIdentity};
+use crate::identity::{public_key_of, IdentityError, NodeIdentity, PublicKey};
 use crate::ids::Fingerprint;
 
 /// Why a certificate is not trusted.
@@ -313,6 +313,27 @@ impl TrustStore {
         cert: &[u8],
         now_unix_secs: u64,
     ) -> Result<NodeIdentity, TrustError> {
+        self.verify_chain(cert, now_unix_secs, KeyUsage::client_auth())?;
+        Ok(NodeIdentity::from_der(cert)?)
+    }
+
+    /// Check that `cert` is a hub certificate (serverAuth) issued by the federation CA,
+    /// valid at `at_unix_secs` and not revoked, and return its key: what signs the hub's
+    /// audit checkpoints.
+    pub fn verify_hub_cert(&self, cert: &[u8], at_unix_secs: u64) -> Result<PublicKey, TrustError> {
+        self.verify_chain(cert, at_unix_secs, KeyUsage::server_auth())?;
+        let (_, parsed) = X509Certificate::from_der(cert)
+            .map_err(|e| TrustError::from(IdentityError::Malformed(e.to_string())))?;
+        Ok(public_key_of(&parsed)?)
+    }
+
+    /// Chain to a root, validity at `now_unix_secs`, `usage`, and the CRLs in force.
+    fn verify_chain(
+        &self,
+        cert: &[u8],
+        now_unix_secs: u64,
+        usage: KeyUsage,
+    ) -> Result<(), TrustError> {
         let der = CertificateDer::from(cert);
         let ee = EndEntityCert::try_from(&der).map_err(TrustError::from)?;
         let crl_refs: Vec<&CertRevocationList<'_>> = self.crls.iter().collect();
@@ -331,11 +352,11 @@ impl TrustStore {
             &self.anchors,
             &[],
             UnixTime::since_unix_epoch(Duration::from_secs(now_unix_secs)),
-            KeyUsage::client_auth(),
+            usage,
             revocation,
             None,
         )?;
-        Ok(NodeIdentity::from_der(cert)?)
+        Ok(())
     }
 }
 

@@ -1,6 +1,6 @@
 //! Why the log could not be written, and why a log does not verify.
 
-use super::record::ChainHash;
+use super::record::{AuditHead, ChainHash};
 
 /// The audit log could not be opened or written.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +30,38 @@ pub enum AuditError {
         /// What is wrong with the last line.
         reason: String,
     },
+    /// The log ends before the head the hub recorded in its store: records were cut from
+    /// its end while the hub was stopped.
+    #[error(
+        "audit log {path} ends at seq {last_seq}, but the hub recorded seq {} (hash {}) in \
+         its store: records were removed from the end of the log. The hub refuses to start, \
+         which would hide the loss. {RECOVER}", .recorded.seq, .recorded.hash
+    )]
+    Shortened {
+        /// The log file.
+        path: String,
+        /// The last seq in the log.
+        last_seq: u64,
+        /// The head recorded in the store.
+        recorded: AuditHead,
+    },
+    /// The log reaches the seq the hub recorded, but not with the recorded hash (or a
+    /// record after it is broken): it was rewritten while the hub was stopped.
+    #[error(
+        "audit log {path}: the hub recorded seq {} with hash {} in its store, but the log \
+         holds {}: the log was rewritten. The hub refuses to start, which would hide it. \
+         {RECOVER}",
+        .recorded.seq, .recorded.hash,
+        match .found { Some(h) => format!("hash {h} there"), None => "no intact chain from its end back to that record".to_owned() }
+    )]
+    Rewritten {
+        /// The log file.
+        path: String,
+        /// The head recorded in the store.
+        recorded: AuditHead,
+        /// The hash found at the recorded seq, if the chain reached it.
+        found: Option<ChainHash>,
+    },
     /// Another process (another hub?) holds the log open for writing.
     #[error("audit log {path} is already open for writing by another process")]
     Locked {
@@ -55,6 +87,13 @@ pub enum AuditError {
     #[error("cannot encode an audit record: {0}")]
     Encode(String),
 }
+
+/// What an operator does about a log that no longer holds the recorded head.
+const RECOVER: &str = "Keep this file as evidence, then restore audit.log from a backup that \
+    reaches the recorded head (check it with `cordon-hub audit verify --config hub.toml`). If \
+    the records are lost for good, start once with `cordon-hub run --config hub.toml \
+    --accept-shortened-audit-log`: the hub resumes the log as it is and writes an \
+    `audit-log-shortened` record naming both heads (docs/OPERATIONS.md, \"Audit log\")";
 
 /// A log that does not verify. Lines are counted from 1 and seqs from 1, so in an intact
 /// log line N holds seq N.

@@ -183,6 +183,21 @@ pub enum AuditEvent {
         /// How many bytes.
         bytes: u64,
     },
+    /// At start, the log no longer held the head the hub had recorded in its store
+    /// (records cut from its end, or rewritten), and the operator started the hub with
+    /// `--accept-shortened-audit-log`: the log resumes from its last record as found.
+    AuditLogShortened {
+        /// The seq the store recorded.
+        recorded_seq: u64,
+        /// The hash the store recorded.
+        recorded_hash: String,
+        /// The log's last seq when the hub started.
+        found_seq: u64,
+        /// The log's last hash when the hub started.
+        found_hash: String,
+        /// What was wrong, in the words of the refusal it overrode.
+        reason: String,
+    },
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -3,6 +3,7 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, Read, Seek, SeekFrom};
+use std::ops::ControlFlow;
 
 use super::record::MAX_LINE_BYTES;
 
@@ -78,4 +79,51 @@ pub(super) fn last_line(file: &mut File, len: u64) -> io::Result<Option<Result<V
     }
     let line: Vec<u8> = chunks.into_iter().rev().flatten().collect();
     Ok(Some(Ok(line)))
+}
+
+/// Calls `visit` with each complete line of a file of `len` bytes ending in a newline,
+/// last line first (each without its newline), until it breaks; returns what it broke
+/// with, or `None` once the first line was visited. A line longer than
+/// [`MAX_LINE_BYTES`] is an [`io::ErrorKind::InvalidData`] error. Reads 64 KiB at a time,
+/// so finding a record near the end costs what lies after it, not the whole file.
+pub(super) fn visit_lines_backwards<T>(
+    file: &mut File,
+    len: u64,
+    mut visit: impl FnMut(&[u8]) -> ControlFlow<T>,
+) -> io::Result<Option<T>> {
+    const CHUNK: u64 = 64 * 1024;
+    // The bytes of the lines not yet visited, from `pos` on (without the final newline).
+    let mut pending: Vec<u8> = Vec::new();
+    let mut pos = len.saturating_sub(1);
+    loop {
+        while let Some(i) = pending.iter().rposition(|b| *b == b'\n') {
+            if let ControlFlow::Break(t) = visit(&pending[i + 1..]) {
+                return Ok(Some(t));
+            }
+            pending.truncate(i);
+        }
+        if pos == 0 {
+            if pending.is_empty() {
+                return Ok(None);
+            }
+            return Ok(match visit(&pending) {
+                ControlFlow::Break(t) => Some(t),
+                ControlFlow::Continue(()) => None,
+            });
+        }
+        if pending.len() > MAX_LINE_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("a line is longer than {MAX_LINE_BYTES} bytes"),
+            ));
+        }
+        let size = CHUNK.min(pos);
+        let start = pos - size;
+        let mut chunk = vec![0u8; usize::try_from(size).unwrap_or(0)];
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut chunk)?;
+        chunk.extend_from_slice(&pending);
+        pending = chunk;
+        pos = start;
+    }
 }

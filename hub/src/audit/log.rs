@@ -3,13 +3,16 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::error::AuditError;
 use super::event::AuditEvent;
-use super::lines::last_line;
-use super::record::{check_line, encode, format_at, AuditHead, LineProblem, MAX_LINE_BYTES};
+use super::lines::{last_line, visit_lines_backwards};
+use super::record::{
+    check_line, encode, format_at, AuditHead, ChainHash, LineProblem, MAX_LINE_BYTES,
+};
 
 /// Default bound on records buffered in memory before the log writes them by itself:
 /// 4096 records, about 1–2 MiB at typical record sizes (200–500 bytes).
@@ -147,6 +150,84 @@ impl AuditLog {
         })
     }
 
+    /// Checks that the log still holds the head the hub recorded in its store (`recorded`):
+    /// the record with that seq is present with that hash, and every record after it
+    /// chains back to it. Records after it are expected (the hub records its head after
+    /// the log's sync, so the store may lag behind the log); fewer records, or another
+    /// hash at that seq, mean the log was shortened or rewritten while the hub was
+    /// stopped, and the hub must not resume it (resuming would overwrite the stored head
+    /// and hide the loss).
+    ///
+    /// Reads backwards from the end, so it costs the records after `recorded`, not the
+    /// whole log.
+    pub fn check_recorded_head(&mut self, recorded: &AuditHead) -> Result<(), AuditError> {
+        let shown = self.path.display().to_string();
+        let head = self.head;
+        let shortened = || AuditError::Shortened {
+            path: shown.clone(),
+            last_seq: head.seq,
+            recorded: *recorded,
+        };
+        let rewritten = |found: Option<ChainHash>| AuditError::Rewritten {
+            path: shown.clone(),
+            recorded: *recorded,
+            found,
+        };
+        if head.seq < recorded.seq {
+            return Err(shortened());
+        }
+        if head.seq == recorded.seq {
+            return if head.hash == recorded.hash {
+                Ok(())
+            } else {
+                Err(rewritten(Some(head.hash)))
+            };
+        }
+        if recorded.seq == 0 {
+            // Every log starts after the empty head.
+            return if recorded.hash == AuditHead::EMPTY.hash {
+                Ok(())
+            } else {
+                Err(rewritten(None))
+            };
+        }
+        // Walk back from the last record: each line must hold the seq and hash that the
+        // line after it names as its predecessor, down to the recorded seq.
+        let mut expected = head;
+        let len = self.file.metadata().map_err(|source| AuditError::Io {
+            path: shown.clone(),
+            action: "read the size of",
+            source,
+        })?;
+        let found = visit_lines_backwards(&mut self.file, len.len(), |line| {
+            let Ok(checked) = check_line(line) else {
+                return ControlFlow::Break(None);
+            };
+            if checked.seq != expected.seq || checked.hash != expected.hash {
+                return ControlFlow::Break(None);
+            }
+            if checked.seq == recorded.seq {
+                return ControlFlow::Break(Some(checked.hash));
+            }
+            expected = AuditHead {
+                seq: checked.seq - 1,
+                hash: checked.prev,
+            };
+            ControlFlow::Continue(())
+        });
+        match found {
+            Ok(Some(Some(hash))) if hash == recorded.hash => Ok(()),
+            Ok(Some(Some(hash))) => Err(rewritten(Some(hash))),
+            // A broken record between the recorded head and the end, or none at that seq.
+            Ok(Some(None)) | Ok(None) => Err(rewritten(None)),
+            Err(source) => Err(AuditError::Io {
+                path: shown,
+                action: "read",
+                source,
+            }),
+        }
+    }
+
     /// If opening repaired a torn tail: where its bytes were saved, and how many.
     pub fn torn_tail_repaired(&self) -> Option<(&Path, u64)> {
         self.repaired.as_ref().map(|(p, n)| (p.as_path(), *n))
@@ -280,7 +361,7 @@ fn sync_dir(_dir: &Path) -> std::io::Result<()> {
 
 /// Where an incomplete last line starts (just after the last newline, or 0), if the file
 /// does not end with a newline; `None` for an empty or complete file.
-fn torn_tail_start(file: &mut File, len: u64) -> std::io::Result<Option<u64>> {
+pub(super) fn torn_tail_start(file: &mut File, len: u64) -> std::io::Result<Option<u64>> {
     if len == 0 {
         return Ok(None);
     }

@@ -44,6 +44,7 @@
 //! [`AuditLog`] buffers records in memory (bounded), writes and fsyncs them on
 //! [`AuditLog::sync`], and refuses to resume a log whose last line is not a valid record.
 
+mod checkpoint;
 mod error;
 mod event;
 mod lines;
@@ -54,8 +55,9 @@ mod verify;
 #[cfg(test)]
 mod tests;
 
+pub use self::checkpoint::{Checkpoint, CheckpointError, CHECKPOINT_CONTEXT};
 pub use self::error::{AuditError, AuditVerifyError};
 pub use self::event::AuditEvent;
 pub use self::log::{AuditLog, DEFAULT_MAX_PENDING};
 pub use self::record::{AuditHead, BadHash, BadHead, ChainHash, MAX_LINE_BYTES};
-pub use self::verify::{verify_file, verify_reader, VerifyReport};
+pub use self::verify::{verify_complete_records, verify_file, verify_reader, VerifyReport};

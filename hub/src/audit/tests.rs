@@ -544,3 +544,76 @@ fn every_event_round_trips_with_its_type() {
         assert_eq!(serde_json::from_str::<AuditEvent>(&json).unwrap(), e);
     }
 }
+
+#[test]
+fn resuming_checks_the_recorded_head_from_the_end() {
+    // 1000 records, well over one 64 KiB chunk read backwards.
+    let (_dir, path, head) = write_log(1000);
+    let lagging = AuditHead {
+        seq: 400,
+        hash: verify_file_prefix_head(&path, 400),
+    };
+    let mut log = AuditLog::open(&path).unwrap();
+    log.check_recorded_head(&head).unwrap();
+    // The store may lag behind the log: records after the recorded head are fine.
+    log.check_recorded_head(&lagging).unwrap();
+    log.check_recorded_head(&AuditHead::EMPTY).unwrap();
+    // The right seq with another hash: rewritten.
+    let forged = AuditHead {
+        seq: 400,
+        hash: verify_file_prefix_head(&path, 401),
+    };
+    let err = log.check_recorded_head(&forged).unwrap_err();
+    assert!(
+        matches!(err, AuditError::Rewritten { found: Some(h), .. } if h == lagging.hash),
+        "{err:?}"
+    );
+    drop(log);
+
+    // Three records cut from the end while the hub was stopped.
+    let all = lines(&path);
+    write_lines(&path, &all[..997]);
+    let mut log = AuditLog::open(&path).unwrap();
+    let err = log.check_recorded_head(&head).unwrap_err();
+    assert!(
+        matches!(err, AuditError::Shortened { last_seq: 997, recorded, .. } if recorded == head),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("ends at seq 997, but the hub recorded seq 1000")
+            && text.contains("restore audit.log from a backup")
+            && text.contains("--accept-shortened-audit-log"),
+        "{text}"
+    );
+    log.check_recorded_head(&lagging).unwrap();
+    drop(log);
+
+    // A record between the recorded head and the end edited (its hash recomputed by a
+    // careful forger is a different chain): the walk back stops there.
+    let mut edited = all.clone();
+    edited[701] = edited[701].replace("HU-NCP", "HX-NCP");
+    assert_ne!(edited[701], all[701]);
+    write_lines(&path, &edited);
+    let mut log = AuditLog::open(&path).unwrap();
+    let err = log.check_recorded_head(&lagging).unwrap_err();
+    assert!(
+        matches!(err, AuditError::Rewritten { found: None, .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_live_log_is_checked_up_to_its_last_complete_record() {
+    let (_dir, path, head) = write_log(20);
+    // The hub is writing the next record right now.
+    let mut bytes = fs::read(&path).unwrap();
+    bytes.extend_from_slice(b"{\"seq\":21,\"at\":\"2026-");
+    fs::write(&path, &bytes).unwrap();
+    assert!(matches!(
+        verify_file(&path, None),
+        Err(AuditVerifyError::Incomplete { line: 21, .. })
+    ));
+    let report = verify_complete_records(&path, Some(&head)).unwrap();
+    assert_eq!((report.records, report.head), (20, head));
+}

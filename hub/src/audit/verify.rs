@@ -2,11 +2,12 @@
 //! sequence and chained to the one before; optionally ending at the head the hub recorded.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use super::error::AuditVerifyError;
 use super::lines::{next_line, Line};
+use super::log::torn_tail_start;
 use super::record::{check_line, AuditHead, LineProblem, MAX_LINE_BYTES};
 
 /// A log that verified.
@@ -32,6 +33,24 @@ pub fn verify_file(
     let shown = path.display().to_string();
     let file = File::open(path).map_err(|e| io_error(&shown, &e))?;
     verify_reader(BufReader::new(file), &shown, expected_head)
+}
+
+/// [`verify_file`] over the complete records only: a last line the running hub is still
+/// writing (no newline yet) is left out rather than reported. For reading a live log.
+pub fn verify_complete_records(
+    path: impl AsRef<Path>,
+    expected_head: Option<&AuditHead>,
+) -> Result<VerifyReport, AuditVerifyError> {
+    let path = path.as_ref();
+    let shown = path.display().to_string();
+    let mut file = File::open(path).map_err(|e| io_error(&shown, &e))?;
+    let len = file.metadata().map_err(|e| io_error(&shown, &e))?.len();
+    let complete = torn_tail_start(&mut file, len)
+        .map_err(|e| io_error(&shown, &e))?
+        .unwrap_or(len);
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| io_error(&shown, &e))?;
+    verify_reader(BufReader::new(file.take(complete)), &shown, expected_head)
 }
 
 /// [`verify_file`] over any buffered reader; `name` names it in I/O errors.

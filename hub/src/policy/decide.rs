@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use cordon_common::ids::{ChannelName, ChannelTarget, NodeId, OperationName, Role};
-use cordon_common::msg::MessageKind;
+use cordon_common::ids::{ChannelName, ChannelTarget, NodeId, OperationName};
+use cordon_common::msg::{check_sender_role, MessageKind};
 use cordon_common::wire::{DirectGrant, Grant};
 
 use super::model::{kinds_granted, OperationInfo};
@@ -115,7 +115,8 @@ impl Policy {
     ///
     /// - The publisher must be a participant of the header's operation, and the operation
     ///   must be open, except for receipts.
-    /// - `notice` only ever comes from role ocu.
+    /// - `notice` only ever comes from role ocu and `tasking` from ocu or rilo
+    ///   ([`check_sender_role`], the rule recipients apply).
     /// - To one operation channel of the header's operation: the kind must be granted to the
     ///   publisher by one of the channel's publish rules. Receipts never go to a channel.
     /// - To direct channels: every addressee must be a participant, and the kind must be
@@ -144,8 +145,8 @@ impl Policy {
         else {
             return deny(format!("not a participant of operation {}", p.operation));
         };
-        if p.kind == MessageKind::Notice && who.role != Role::Ocu {
-            return deny("only role ocu may send notices".to_owned());
+        if let Err(e) = check_sender_role(p.kind, who.role, || who.node_id.to_string()) {
+            return deny(e.to_string());
         }
         if p.kind != MessageKind::Receipt && op.is_closed(now_ms) {
             return deny(format!(

@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+use cordon_common::ids::Role;
+use cordon_common::msg::{roles_text, MessageKind};
+
 /// A place in a policy file: its origin (usually the path), 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
@@ -204,18 +207,25 @@ pub enum PolicyError {
         /// Where.
         at: Location,
     },
-    /// `notice` granted through a selector that could match another role than ocu.
+    /// A kind that only some roles may send (`notice`: ocu; `tasking`: ocu, rilo) granted
+    /// through a selector that could match another role; recipients would refuse it.
     #[error(
-        "{at}: operation {operation}, {place}: notice may only be granted with \
-         by = {{ roles = [\"ocu\"] }} (only role ocu may send notices)"
+        "{at}: operation {operation}, {place}: {kind} may only be granted to roles {} \
+         (e.g. by = {{ roles = [{}] }}), not by node, country or participants: recipients \
+         refuse a {kind} signed by any other role (forbidden-sender)",
+        roles_text(.roles), roles_toml(.roles)
     )]
-    NoticeNotOcuOnly {
+    SenderRoleNotCertain {
         /// Where.
         at: Location,
         /// The operation.
         operation: String,
         /// `channel <name>` or `direct messages`.
         place: String,
+        /// The kind granted.
+        kind: MessageKind,
+        /// The roles that may send it.
+        roles: &'static [Role],
     },
     /// `receipt` granted explicitly; receipts are replies, allowed to every participant.
     #[error(
@@ -230,4 +240,13 @@ pub enum PolicyError {
         /// `channel <name>` or `direct messages`.
         place: String,
     },
+}
+
+/// `"ocu", "rilo"`: roles as a TOML list's items.
+fn roles_toml(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| format!("\"{}\"", r.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use cordon_common::ids::{ChannelName, NodeId, OperationName, Role};
-use cordon_common::msg::MessageKind;
+use cordon_common::msg::{allowed_sender_roles, MessageKind};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 use toml::Spanned;
@@ -192,22 +192,25 @@ impl File<'_> {
                 value: k.get_ref().clone(),
                 expected: MessageKind::NAMES.join(", "),
             })?;
-            match kind {
-                MessageKind::Receipt => {
-                    return Err(PolicyError::ReceiptGranted {
+            if kind == MessageKind::Receipt {
+                return Err(PolicyError::ReceiptGranted {
+                    at: at(),
+                    operation: op.to_string(),
+                    place: place.to_owned(),
+                });
+            }
+            // Recipients refuse this kind from any other role (`forbidden-sender`): a
+            // grant that could reach another role would be stored and never delivered.
+            if let Some(roles) = allowed_sender_roles(kind) {
+                if !by.matches_only_roles(roles) {
+                    return Err(PolicyError::SenderRoleNotCertain {
                         at: at(),
                         operation: op.to_string(),
                         place: place.to_owned(),
-                    })
+                        kind,
+                        roles,
+                    });
                 }
-                MessageKind::Notice if !by.is_ocu_only() => {
-                    return Err(PolicyError::NoticeNotOcuOnly {
-                        at: at(),
-                        operation: op.to_string(),
-                        place: place.to_owned(),
-                    })
-                }
-                _ => {}
             }
             if !kinds.contains(&kind) {
                 kinds.push(kind);

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use cordon_common::ids::{ChannelName, NodeId, OperationName, Role};
-use cordon_common::msg::MessageKind;
+use cordon_common::msg::{allowed_sender_roles, MessageKind};
 
 use super::subject::Subject;
 
@@ -78,13 +78,15 @@ impl Selector {
             || self.countries.iter().any(|c| who.in_country(c))
     }
 
-    /// Whether the selector can only ever match role ocu: exactly `{ roles = ["ocu"] }`.
-    pub(crate) fn is_ocu_only(&self) -> bool {
+    /// Whether the selector can only ever match subjects of the roles `allowed`: it lists
+    /// roles, all of them in `allowed`, and no node, country or `participants` (a node
+    /// id or a country can hold any role).
+    pub(crate) fn matches_only_roles(&self, allowed: &[Role]) -> bool {
         self.nodes.is_empty()
             && self.countries.is_empty()
             && !self.participants
             && !self.roles.is_empty()
-            && self.roles.iter().all(|r| *r == Role::Ocu)
+            && self.roles.iter().all(|r| allowed.contains(r))
     }
 
     /// Whether the selector has nothing in it.
@@ -131,7 +133,8 @@ pub(crate) struct Rule {
 
 /// The kinds that `rules` grant to `who`, in [`MessageKind::ALL`] order.
 ///
-/// `notice` is left out for every role but ocu and `receipt` always (it is a reply, never
+/// A kind that `who`'s role may not send ([`allowed_sender_roles`]: `notice` but for ocu,
+/// `tasking` but for ocu and rilo) is left out, and `receipt` always (it is a reply, never
 /// a grant), whatever the rules say.
 pub(crate) fn kinds_granted(
     rules: &[Rule],
@@ -144,7 +147,7 @@ pub(crate) fn kinds_granted(
     MessageKind::ALL
         .into_iter()
         .filter(|k| *k != MessageKind::Receipt)
-        .filter(|k| *k != MessageKind::Notice || who.role == Role::Ocu)
+        .filter(|k| allowed_sender_roles(*k).is_none_or(|roles| roles.contains(&who.role)))
         .filter(|k| {
             rules
                 .iter()

@@ -221,8 +221,18 @@ fn publish_matrix_open_operation() {
     let mut cases = vec![
         // Notices: only the OCU, and only to the notices channel.
         allow("OCU", Notice, NOTICES),
-        deny("HU-NCP", Notice, NOTICES, "only role ocu may send notices"),
-        deny("RILO-WE", Notice, NOTICES, "only role ocu may send notices"),
+        deny(
+            "HU-NCP",
+            Notice,
+            NOTICES,
+            "a notice may only be sent by role ocu, but HU-NCP has role member",
+        ),
+        deny(
+            "RILO-WE",
+            Notice,
+            NOTICES,
+            "a notice may only be sent by role ocu, but RILO-WE has role rilo",
+        ),
         deny(
             "OCU",
             Notice,
@@ -243,7 +253,7 @@ fn publish_matrix_open_operation() {
             "BE-NCP",
             Tasking,
             ALERTS,
-            "grants tasking to BE-NCP (member, BE)",
+            "a tasking may only be sent by role ocu or rilo, but BE-NCP has role member",
         ),
         deny("BE-NCP", TrackingRequest, ALERTS, "no publish rule"),
         // Tracking channel.
@@ -265,7 +275,7 @@ fn publish_matrix_open_operation() {
             "BE-NCP",
             Tasking,
             TO_HU,
-            "no direct rule of operation cosmo-2 grants tasking",
+            "a tasking may only be sent by role ocu or rilo",
         ),
         allow("BE-NCP", TrackingRequest, TO_BE_US),
         allow("HU-NCP", Feedback, TO_RILO),
@@ -395,7 +405,8 @@ fn notice_denial_reason_is_exact() {
     let d = p.may_publish(&subject("HU-NCP"), &req, open).unwrap_err();
     assert_eq!(
         d.reason,
-        "HU-NCP may not publish notice to op/cosmo-2/notices: only role ocu may send notices"
+        "HU-NCP may not publish notice to op/cosmo-2/notices: a notice may only be sent by role \
+         ocu, but HU-NCP has role member"
     );
     assert_eq!(d.to_string(), d.reason);
 }
@@ -725,30 +736,64 @@ fn load_errors_name_the_line_and_the_reason() {
             notice_rule,
             "kinds = [\"notice\"]\nby = { roles = [\"member\"] }",
             22,
-            |e| matches!(e, E::NoticeNotOcuOnly { .. }),
-            "operation cosmo-2, channel notices: notice may only be granted with \
-             by = { roles = [\"ocu\"] } (only role ocu may send notices)",
+            |e| matches!(e, E::SenderRoleNotCertain { .. }),
+            "operation cosmo-2, channel notices: notice may only be granted to roles ocu \
+             (e.g. by = { roles = [\"ocu\"] }), not by node, country or participants: \
+             recipients refuse a notice signed by any other role (forbidden-sender)",
         ),
         broken(
             notice_rule,
             "kinds = [\"notice\"]\nby = { roles = [\"ocu\"], countries = [\"BE\"] }",
             22,
-            |e| matches!(e, E::NoticeNotOcuOnly { .. }),
-            "only role ocu may send notices",
+            |e| matches!(e, E::SenderRoleNotCertain { .. }),
+            "notice may only be granted to roles ocu",
         ),
         broken(
             notice_rule,
             "kinds = [\"notice\"]\nby = { participants = true }",
             22,
-            |e| matches!(e, E::NoticeNotOcuOnly { .. }),
-            "only role ocu may send notices",
+            |e| matches!(e, E::SenderRoleNotCertain { .. }),
+            "notice may only be granted to roles ocu",
         ),
         broken(
             r#"kinds = ["tasking"]"#,
             r#"kinds = ["tasking", "notice"]"#,
             26,
-            |e| matches!(e, E::NoticeNotOcuOnly { .. }),
-            "operation cosmo-2, direct messages: notice may only be granted",
+            |e| matches!(e, E::SenderRoleNotCertain { .. }),
+            "operation cosmo-2, direct messages: notice may only be granted to roles ocu",
+        ),
+        // Recipients refuse a tasking from a member (forbidden-sender): a grant that could
+        // reach one is refused at load, not stored and refused by every recipient.
+        broken(
+            "kinds = [\"tasking\"]\nby = { roles = [\"ocu\", \"rilo\"] }",
+            "kinds = [\"tasking\"]\nby = { participants = true }",
+            26,
+            |e| matches!(e, E::SenderRoleNotCertain { .. }),
+            "operation cosmo-2, direct messages: tasking may only be granted to roles ocu or \
+             rilo (e.g. by = { roles = [\"ocu\", \"rilo\"] }), not by node, country or \
+             participants: recipients refuse a tasking signed by any other role \
+             (forbidden-sender)",
+        ),
+        broken(
+            "kinds = [\"tasking\"]\nby = { roles = [\"ocu\", \"rilo\"] }",
+            "kinds = [\"tasking\"]\nby = { roles = [\"ocu\", \"member\"] }",
+            26,
+            |e| matches!(e, E::SenderRoleNotCertain { .. }),
+            "tasking may only be granted to roles ocu or rilo",
+        ),
+        broken(
+            "kinds = [\"tasking\"]\nby = { roles = [\"ocu\", \"rilo\"] }",
+            "kinds = [\"tasking\"]\nby = { nodes = [\"OCU\"] }",
+            26,
+            |e| matches!(e, E::SenderRoleNotCertain { .. }),
+            "tasking may only be granted to roles ocu or rilo",
+        ),
+        broken(
+            alert_feedback,
+            "kinds = [\"alert\", \"tasking\"]",
+            14,
+            |e| matches!(e, E::SenderRoleNotCertain { .. }),
+            "operation cosmo-2, channel alerts: tasking may only be granted",
         ),
         broken(
             alert_feedback,
