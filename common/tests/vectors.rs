@@ -19,6 +19,9 @@ use cordon_common::identity::NodeIdentity;
 use cordon_common::ids::{Fingerprint, MessageId, Role};
 use cordon_common::msg::{self, Message, MessageKind, Priority, Tlp};
 use cordon_common::pki::{IdentityKey, TrustStore};
+use cordon_common::roster::{
+    Roster, RosterChannel, RosterOperation, Selector as RosterSelector, SignedRoster,
+};
 use cordon_common::wire::*;
 use rcgen::{
     CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
@@ -254,6 +257,44 @@ fn sample_frames(fp: Fingerprint) -> Vec<(&'static str, Frame)> {
     ]
 }
 
+/// Operation cosmo-2: participants the roles ocu and rilo and the country BE; every
+/// participant reads `alerts`; only role ocu reads `notices`.
+fn sample_roster() -> Roster {
+    let op: cordon_common::ids::OperationName = "cosmo-2".parse().unwrap();
+    let channel = |c: &str, read: RosterSelector| RosterChannel {
+        channel: cordon_common::ids::ChannelName::operation(&op, c).unwrap(),
+        read,
+    };
+    Roster {
+        version: 7,
+        issued_at: CREATED_AT,
+        operations: vec![RosterOperation {
+            name: op.clone(),
+            participants: RosterSelector {
+                roles: vec![Role::Ocu, Role::Rilo],
+                countries: vec!["BE".into()],
+                ..RosterSelector::default()
+            },
+            channels: vec![
+                channel(
+                    "alerts",
+                    RosterSelector {
+                        participants: true,
+                        ..RosterSelector::default()
+                    },
+                ),
+                channel(
+                    "notices",
+                    RosterSelector {
+                        roles: vec![Role::Ocu],
+                        ..RosterSelector::default()
+                    },
+                ),
+            ],
+        }],
+    }
+}
+
 struct Computed {
     vectors: Vec<(&'static str, &'static str, Vec<u8>)>,
 }
@@ -353,6 +394,15 @@ fn compute() -> Computed {
             "the whole envelope, recipients RILO-WE then BE-NCP",
             envelope.clone(),
         ),
+        (
+            "roster",
+            "signed operation roster (§8.5.1), version 7, signed with the root key",
+            sample_roster()
+                .sign(&IdentityKey::from_pkcs8_der(&ed25519_pkcs8("root")).unwrap())
+                .unwrap()
+                .as_bytes()
+                .to_vec(),
+        ),
     ];
     for (name, f) in sample_frames(recipient.fingerprint) {
         let mut b = Vec::new();
@@ -409,6 +459,10 @@ action `inspect`, containers [`CSQU3054383`], route [`CNSHA`, `BEANR`], grading 
 `B`, information 2; every other field absent.\n\
 - `envelope`: `seal` of that header and body by RILO-WE (its key and certificate) to the\n  \
 recipients RILO-WE then BE-NCP, in that order.\n\
+- `roster`: version 7, issued_at 1795000000000, one operation `cosmo-2` with participants\n  \
+[nodes [], roles [ocu, rilo], countries [BE], participants false] and the channels\n  \
+`op/cosmo-2/alerts` read by [[], [], [], true] and `op/cosmo-2/notices` read by [[], [ocu],\n  \
+[], false]; signed with the root's key (`seed(\"root\")`, Ed25519).\n\
 - Frames (each §5 with version 1; the message id is the header's; `fp` is SHA-256 of\n  \
 `recipient-cert`): Hello (agent `cordon-node/0.1.0`, max_frame 17825792); Welcome (node\n  \
 BE-NCP, role member, organisation `BE-NCP organisation`, country BE, fingerprint `fp`,\n  \
@@ -496,6 +550,16 @@ fn the_documented_envelope_verifies_and_opens() {
         .verify(&recipient)
         .unwrap();
     assert_eq!(b.public.to_vec(), v["recipient-x25519-public"]);
+    // The roster verifies under the documented root and names its readers.
+    let roster = SignedRoster::from_bytes(v["roster"].clone())
+        .verify(&[CertificateDer::from(v["root-cert"].clone())])
+        .unwrap();
+    assert_eq!(roster, sample_roster());
+    let sender = NodeIdentity::from_der(&v["sender-cert"]).unwrap();
+    let alerts = "op/cosmo-2/alerts".parse().unwrap();
+    let notices = "op/cosmo-2/notices".parse().unwrap();
+    assert!(roster.may_read(&alerts, &recipient) && roster.may_read(&alerts, &sender));
+    assert!(!roster.may_read(&notices, &recipient));
     // Every documented frame decodes and re-encodes to the same bytes.
     for (name, bytes) in v.iter().filter(|(k, _)| k.starts_with("frame-")) {
         let f = decode_payload(&bytes[4..]).unwrap();
