@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod demo;
+pub mod faults;
 pub mod federation;
 pub mod pki;
 pub mod policy;
