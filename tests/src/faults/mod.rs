@@ -3,8 +3,14 @@
 //! `docs/RELIABILITY.md` (the short versions run in `cargo test`, the long ones in
 //! `cordon-faults`).
 
+pub mod daemons;
+pub mod disk;
+pub mod ledger;
 pub mod proxy;
+pub mod report;
 pub mod rng;
+pub mod scenarios;
 
 pub use proxy::{Direction, FaultProxy, Faults, LinkFaults, ProxyStats};
+pub use report::{markdown, Scale, ScenarioReport};
 pub use rng::SeededRng;
