@@ -44,7 +44,11 @@ async fn main() -> Result<std::process::ExitCode> {
     for name in names {
         eprintln!("running {name} ({})…", args.scale);
         let r = scenarios::run(name, args.scale).await?;
-        eprintln!("{name}: {} in {:.1} s", r.verdict(), r.elapsed.as_secs_f64());
+        eprintln!(
+            "{name}: {} in {:.1} s",
+            r.verdict(),
+            r.elapsed.as_secs_f64()
+        );
         reports.push(r);
     }
     println!("{}", markdown(&reports));

@@ -71,7 +71,9 @@ impl HubProcess {
         let mut last = None;
         // Another program may take the port between the probe and the hub's bind.
         for _ in 0..5 {
-            let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
+            let port = std::net::UdpSocket::bind("127.0.0.1:0")?
+                .local_addr()?
+                .port();
             hub.addr = ([127, 0, 0, 1], port).into();
             hub.config = write_hub_config(pki, dir, policy, "", &hub.addr.to_string())?;
             if let Some(data) = data_dir {
@@ -110,7 +112,10 @@ impl HubProcess {
                 return Ok(());
             }
             if Instant::now() >= deadline {
-                bail!("the hub at {} did not accept a connection within 20 s", self.addr);
+                bail!(
+                    "the hub at {} did not accept a connection within 20 s",
+                    self.addr
+                );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -203,7 +208,12 @@ impl Fleet {
     /// Issue `n` node certificates, write their configurations towards `hub` (through a
     /// clean proxy each when `proxy_seed` is given), start them all and wait until each
     /// is connected and has published its key bundle.
-    pub async fn start(pki: &Pki, hub: SocketAddr, n: usize, proxy_seed: Option<u64>) -> Result<Self> {
+    pub async fn start(
+        pki: &Pki,
+        hub: SocketAddr,
+        n: usize,
+        proxy_seed: Option<u64>,
+    ) -> Result<Self> {
         let mut fleet = Self {
             ids: (1..=n).map(node_id).collect(),
             configs: BTreeMap::new(),
@@ -220,13 +230,17 @@ impl Fleet {
                 }
                 None => hub,
             };
-            fleet.configs.insert(id.clone(), node_config(pki, id, target)?);
+            fleet
+                .configs
+                .insert(id.clone(), node_config(pki, id, target)?);
         }
         let mut starting = JoinSet::new();
         for (id, cfg) in &fleet.configs {
             let (id, config) = (id.clone(), NodeConfig::load(cfg)?);
             starting.spawn(async move {
-                let node = RunningNode::start(config).await.with_context(|| format!("starting {id}"))?;
+                let node = RunningNode::start(config)
+                    .await
+                    .with_context(|| format!("starting {id}"))?;
                 if !node.wait_connected(Duration::from_secs(60)).await {
                     bail!("{id} did not connect to the hub within 60 s");
                 }

@@ -75,7 +75,9 @@ impl Ledger {
     /// without an API (not running) is asked next time.
     pub async fn refresh(&mut self, apis: &BTreeMap<String, ApiClient>) -> Result<()> {
         for (sender, ids) in &self.sent {
-            let Some(api) = apis.get(sender) else { continue };
+            let Some(api) = apis.get(sender) else {
+                continue;
+            };
             for id in ids {
                 if self.state.get(id) != Some(&SentState::Pending) {
                     continue;
@@ -137,7 +139,9 @@ pub async fn inbox(api: &ApiClient) -> Result<HashMap<String, usize>> {
             let id = i["id"].as_str().context("inbox item without id")?;
             *seen.entry(id.to_owned()).or_default() += 1;
         }
-        after = page["next_after"].as_u64().context("inbox without next_after")?;
+        after = page["next_after"]
+            .as_u64()
+            .context("inbox without next_after")?;
     }
     Ok(seen)
 }
@@ -172,8 +176,8 @@ pub async fn settle(
                 .filter(|id| got.is_none_or(|g| !g.contains_key(*id)))
                 .count()
         };
-        let all_in = ledger.with(SentState::Pending).is_empty()
-            && readers.iter().all(|r| missing(r) == 0);
+        let all_in =
+            ledger.with(SentState::Pending).is_empty() && readers.iter().all(|r| missing(r) == 0);
         if all_in {
             report.recovery = Some(fault_end.elapsed());
             break;
@@ -200,14 +204,17 @@ pub async fn settle(
         let want = ledger.expected_for(r);
         lost.extend(want.iter().filter(|id| !got.contains_key(**id)));
         report.duplicated += got.values().filter(|n| **n > 1).count();
-        report
-            .delivered
-            .insert(r.clone(), want.iter().filter(|id| got.contains_key(**id)).count());
+        report.delivered.insert(
+            r.clone(),
+            want.iter().filter(|id| got.contains_key(**id)).count(),
+        );
         report.expected_per_reader.insert(r.clone(), want.len());
     }
     report.lost = lost.len();
     for (reason, n) in &ledger.reasons {
-        report.notes.push(format!("{n} refused by the hub: {reason}"));
+        report
+            .notes
+            .push(format!("{n} refused by the hub: {reason}"));
     }
     if report.unsettled > 0 {
         report.notes.push(format!(

@@ -60,6 +60,10 @@ pub struct ScenarioReport {
     pub elapsed: Duration,
     /// Anything else worth saying (proxy counters, kills that hit in-flight work, reasons).
     pub notes: Vec<String>,
+    /// Defects seen that lose nothing but that an operator or officer would meet (a
+    /// component that does not recover by itself, messages failed that a retry would
+    /// have stored).
+    pub findings: Vec<String>,
     /// Why the scenario did not run, if it did not.
     pub skipped: Option<String>,
 }
@@ -124,8 +128,14 @@ pub fn markdown(reports: &[ScenarioReport]) -> String {
             r.verdict()
         );
     }
-    for r in reports.iter().filter(|r| !r.notes.is_empty()) {
+    for r in reports
+        .iter()
+        .filter(|r| !r.notes.is_empty() || !r.findings.is_empty())
+    {
         let _ = writeln!(out, "\n`{}`:", r.name);
+        for n in &r.findings {
+            let _ = writeln!(out, "- **finding**: {n}");
+        }
         for n in &r.notes {
             let _ = writeln!(out, "- {n}");
         }

@@ -5,7 +5,7 @@
 //! it counted ([`ScenarioReport`]). The pass condition: nothing acknowledged `stored` is
 //! lost, no id is shown twice in an inbox, nothing is left hanging in an outbox.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -76,7 +76,10 @@ async fn burst(
     let gap = spread / u32::try_from(per_node.max(1)).unwrap_or(u32::MAX);
     let mut posting = JoinSet::new();
     for s in senders {
-        let api = apis.get(s).with_context(|| format!("{s} has no API"))?.clone();
+        let api = apis
+            .get(s)
+            .with_context(|| format!("{s} has no API"))?
+            .clone();
         let s = s.clone();
         posting.spawn(async move {
             let mut ids = Vec::with_capacity(per_node);
@@ -158,11 +161,20 @@ pub async fn lossy_links(scale: Scale) -> Result<ScenarioReport> {
     fleet.set_faults(LinkFaults::both(lossy));
     let apis = fleet.apis();
     let mut ledger = Ledger::default();
-    burst(&apis, &fleet.ids, per, 0, Duration::from_secs(2), &mut ledger).await?;
+    burst(
+        &apis,
+        &fleet.ids,
+        per,
+        0,
+        Duration::from_secs(2),
+        &mut ledger,
+    )
+    .await?;
     let wait = Duration::from_secs(scale.pick(45, 180));
     settle(&mut ledger, &apis, &fleet.ids, Instant::now(), wait, &mut r).await?;
     r.notes.push(proxy_note(&fleet));
-    r.notes.push("recovery: from the last post until the last delivery, faults still on".into());
+    r.notes
+        .push("recovery: from the last post until the last delivery, faults still on".into());
     fleet.shutdown().await;
     hub.hub.shutdown().await;
     r.elapsed = started.elapsed();
@@ -201,7 +213,8 @@ pub async fn partition(scale: Scale) -> Result<ScenarioReport> {
     let wait = Duration::from_secs(scale.pick(45, 120));
     settle(&mut ledger, &apis, &fleet.ids, healed, wait, &mut r).await?;
     r.notes.push(proxy_note(&fleet));
-    r.notes.push("recovery: from healing until the last delivery".into());
+    r.notes
+        .push("recovery: from healing until the last delivery".into());
     fleet.shutdown().await;
     hub.hub.shutdown().await;
     r.elapsed = started.elapsed();
@@ -250,7 +263,11 @@ pub async fn hub_kills(scale: Scale) -> Result<ScenarioReport> {
         t??;
     }
     let mut ledger = Ledger::default();
-    for (s, id) in posted.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.drain(..) {
+    for (s, id) in posted
+        .lock()
+        .map_err(|_| anyhow::anyhow!("poisoned"))?
+        .drain(..)
+    {
         ledger.add(&s, id);
     }
     let wait = Duration::from_secs(scale.pick(60, 120));
@@ -260,7 +277,8 @@ pub async fn hub_kills(scale: Scale) -> Result<ScenarioReport> {
         "{kills} kills; the hub was back (accepting connections) within {:.1} s of each kill at the longest",
         longest.as_secs_f64()
     ));
-    r.notes.push("recovery: from the last restart until the last delivery".into());
+    r.notes
+        .push("recovery: from the last restart until the last delivery".into());
     fleet.shutdown().await;
     drop(hub);
     r.elapsed = started.elapsed();
@@ -294,8 +312,14 @@ pub async fn node_kills(scale: Scale) -> Result<ScenarioReport> {
     let mut rng = SeededRng::stream(SEED, 2);
     for round in 0..kills {
         for n in 0..per {
-            ledger.add("F-SEND", post_alert(&s_api, "F-SEND", round * per + n).await?);
-            ledger.add(&feeder, post_alert(&feeder_api, &feeder, round * per + n).await?);
+            ledger.add(
+                "F-SEND",
+                post_alert(&s_api, "F-SEND", round * per + n).await?,
+            );
+            ledger.add(
+                &feeder,
+                post_alert(&feeder_api, &feeder, round * per + n).await?,
+            );
         }
         // 0 to 150 ms into the round's traffic.
         tokio::time::sleep(Duration::from_millis((rng.unit() * 150.0) as u64)).await;
@@ -321,7 +345,8 @@ pub async fn node_kills(scale: Scale) -> Result<ScenarioReport> {
     r.notes.push(format!(
         "{during_send} of {kills} sender kills came with messages in its outbox; {during_receive} of {kills} reader kills with deliveries still to come"
     ));
-    r.notes.push("recovery: from the last restart until the last delivery".into());
+    r.notes
+        .push("recovery: from the last restart until the last delivery".into());
     fleet.shutdown().await;
     drop((sender, reader));
     hub.hub.shutdown().await;
@@ -354,26 +379,94 @@ pub async fn disk_full(scale: Scale) -> Result<ScenarioReport> {
     let fleet = Fleet::start(&pki, hub.addr, n, None).await?;
     let apis = fleet.apis();
     let mut ledger = Ledger::default();
-    burst(&apis, &fleet.ids, per, 0, Duration::from_millis(500), &mut ledger).await?;
+    burst(
+        &apis,
+        &fleet.ids,
+        per,
+        0,
+        Duration::from_millis(500),
+        &mut ledger,
+    )
+    .await?;
     let filler = disk.fill()?;
-    r.notes.push(format!("filled the hub's disk with {} KiB", filler / 1024));
-    burst(&apis, &fleet.ids, per, per, Duration::from_millis(500), &mut ledger).await?;
+    r.notes
+        .push(format!("filled the hub's disk with {} KiB", filler / 1024));
+    burst(
+        &apis,
+        &fleet.ids,
+        per,
+        per,
+        Duration::from_millis(500),
+        &mut ledger,
+    )
+    .await?;
     tokio::time::sleep(full_for).await;
     ledger.refresh(&apis).await?;
     let refused_while_full = ledger.with(SentState::Refused).len();
     disk.free()?;
     let freed = Instant::now();
     if let Some(status) = hub.exited()? {
-        r.notes.push(format!("the hub stopped while the disk was full ({status}); started again after freeing it"));
+        r.findings.push(format!(
+            "the hub stopped while its disk was full ({status}); started again after freeing it"
+        ));
         hub.restart(&pki).await?;
     }
-    burst(&apis, &fleet.ids, per, 2 * per, Duration::from_millis(500), &mut ledger).await?;
+    // The disk is free again: are new publishes stored, without any operator action?
+    let before: HashSet<String> = ledger.state.keys().cloned().collect();
+    burst(
+        &apis,
+        &fleet.ids,
+        per,
+        2 * per,
+        Duration::from_millis(500),
+        &mut ledger,
+    )
+    .await?;
+    let after: Vec<String> = ledger
+        .state
+        .keys()
+        .filter(|id| !before.contains(*id))
+        .cloned()
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while after
+        .iter()
+        .any(|id| ledger.state.get(id) == Some(&SentState::Pending))
+        && Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        ledger.refresh(&apis).await?;
+    }
+    let refused_after = after
+        .iter()
+        .filter(|id| ledger.state.get(*id) == Some(&SentState::Refused))
+        .count();
+    if refused_after > 0 {
+        r.findings.push(format!(
+            "the hub refused {refused_after} of {} publishes made after its disk was freed: it does not recover from a full disk by itself; an operator restart (SIGKILL here) brought it back",
+            after.len()
+        ));
+        hub.kill()?;
+        hub.restart(&pki).await?;
+        burst(
+            &apis,
+            &fleet.ids,
+            per,
+            3 * per,
+            Duration::from_millis(500),
+            &mut ledger,
+        )
+        .await?;
+    }
     let wait = Duration::from_secs(scale.pick(45, 90));
     settle(&mut ledger, &apis, &fleet.ids, freed, wait, &mut r).await?;
-    r.notes.push(format!(
-        "{refused_while_full} messages refused while the disk was full (settled as failed at the sender)"
-    ));
-    r.notes.push("recovery: from freeing the disk until the last delivery".into());
+    if refused_while_full > 0 {
+        r.findings.push(format!(
+            "{refused_while_full} publishes made while the disk was full were answered `denied` (\"hub cannot store the message now\"), which the node settles as failed for good: nothing lost that was stored, but an officer must send them again"
+        ));
+    }
+    r.notes
+        .push("recovery: from freeing the disk until the last delivery".into());
     fleet.shutdown().await;
     drop(hub);
     drop(disk);
@@ -390,7 +483,9 @@ pub async fn clock_skew(scale: Scale) -> Result<ScenarioReport> {
     let (n, per) = (3, scale.pick(10, 50));
     let mut r = report(
         "clock-skew",
-        format!("a node 10 min behind, then 10 min ahead, sends {per} alerts each to {n} node daemons"),
+        format!(
+            "a node 10 min behind, then 10 min ahead, sends {per} alerts each to {n} node daemons"
+        ),
     );
     let pki = Pki::new()?;
     let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "").await?;
@@ -416,12 +511,16 @@ pub async fn clock_skew(scale: Scale) -> Result<ScenarioReport> {
                 stored += 1;
                 SentState::Stored
             } else {
-                *refused.entry(format!("{:?}: {}", ack.outcome, ack.reason)).or_default() += 1;
+                *refused
+                    .entry(format!("{:?}: {}", ack.outcome, ack.reason))
+                    .or_default() += 1;
                 SentState::Refused
             };
             ledger.state.insert(id, state);
         }
-        r.notes.push(format!("10 min {label}: {stored} stored, refused: {refused:?}"));
+        r.notes.push(format!(
+            "10 min {label}: {stored} stored, refused: {refused:?}"
+        ));
     }
     let wait = Duration::from_secs(scale.pick(30, 60));
     settle(&mut ledger, &apis, &fleet.ids, Instant::now(), wait, &mut r).await?;
