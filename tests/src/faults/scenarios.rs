@@ -141,6 +141,51 @@ fn proxy_note(fleet: &Fleet) -> String {
     )
 }
 
+/// A hub in this process and `n` node daemons (each behind its own clean proxy when
+/// `proxied`), ready for a scenario.
+struct InProcess {
+    hub: TestHub,
+    fleet: Fleet,
+    apis: BTreeMap<String, ApiClient>,
+    // Last: the CA's directory outlives the daemons using its files.
+    pki: Pki,
+}
+
+impl InProcess {
+    async fn start(n: usize, proxied: bool) -> Result<Self> {
+        let pki = Pki::new()?;
+        let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "").await?;
+        let fleet = Fleet::start(&pki, hub.addr(), n, proxied.then_some(SEED)).await?;
+        let apis = fleet.apis();
+        Ok(Self {
+            hub,
+            fleet,
+            apis,
+            pki,
+        })
+    }
+
+    /// Settle (`recovery` says from when), note what the proxies did, and stop.
+    async fn finish(
+        self,
+        ledger: &mut Ledger,
+        fault_end: Instant,
+        wait: Duration,
+        recovery: &str,
+        r: &mut ScenarioReport,
+    ) -> Result<()> {
+        settle(ledger, &self.apis, &self.fleet.ids, fault_end, wait, r).await?;
+        if !self.fleet.proxies.is_empty() {
+            r.notes.push(proxy_note(&self.fleet));
+        }
+        r.notes.push(format!("recovery: {recovery}"));
+        self.fleet.shutdown().await;
+        self.hub.hub.shutdown().await;
+        drop(self.pki);
+        Ok(())
+    }
+}
+
 /// 10 % loss, 20 % reordering and 1 % duplication on every node's link, both ways,
 /// while every node publishes and reads; the faults stay on until everything is in.
 pub async fn lossy_links(scale: Scale) -> Result<ScenarioReport> {
@@ -150,33 +195,20 @@ pub async fn lossy_links(scale: Scale) -> Result<ScenarioReport> {
         "lossy-links",
         format!("{n} nodes × {per} alerts; 10 % loss, 20 % reorder, 1 % dup each way"),
     );
-    let pki = Pki::new()?;
-    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "").await?;
-    let fleet = Fleet::start(&pki, hub.addr(), n, Some(SEED)).await?;
+    let run = InProcess::start(n, true).await?;
     let lossy = Faults {
         delay: Duration::from_millis(1),
         jitter: Duration::from_millis(2),
         ..Faults::lossy(0.10, 0.20, 0.01)
     };
-    fleet.set_faults(LinkFaults::both(lossy));
-    let apis = fleet.apis();
+    run.fleet.set_faults(LinkFaults::both(lossy));
     let mut ledger = Ledger::default();
-    burst(
-        &apis,
-        &fleet.ids,
-        per,
-        0,
-        Duration::from_secs(2),
-        &mut ledger,
-    )
-    .await?;
+    let ids = run.fleet.ids.clone();
+    burst(&run.apis, &ids, per, 0, Duration::from_secs(2), &mut ledger).await?;
     let wait = Duration::from_secs(scale.pick(45, 180));
-    settle(&mut ledger, &apis, &fleet.ids, Instant::now(), wait, &mut r).await?;
-    r.notes.push(proxy_note(&fleet));
-    r.notes
-        .push("recovery: from the last post until the last delivery, faults still on".into());
-    fleet.shutdown().await;
-    hub.hub.shutdown().await;
+    let recovery = "from the last post until the last delivery, faults still on";
+    run.finish(&mut ledger, Instant::now(), wait, recovery, &mut r)
+        .await?;
     r.elapsed = started.elapsed();
     Ok(r)
 }
@@ -194,29 +226,23 @@ pub async fn partition(scale: Scale) -> Result<ScenarioReport> {
             cut.as_secs()
         ),
     );
-    let pki = Pki::new()?;
-    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "").await?;
-    let fleet = Fleet::start(&pki, hub.addr(), n, Some(SEED)).await?;
-    let apis = fleet.apis();
-    let half: Vec<&String> = fleet.ids.iter().take(n / 2).collect();
+    let run = InProcess::start(n, true).await?;
+    let ids = run.fleet.ids.clone();
     let cut_at = Instant::now();
-    for id in &half {
-        fleet.proxies.get(*id).context("proxy")?.partition(None);
+    for id in ids.iter().take(n / 2) {
+        run.fleet.proxies.get(id).context("proxy")?.partition(None);
     }
     let mut ledger = Ledger::default();
-    burst(&apis, &fleet.ids, per, 0, cut / 2, &mut ledger).await?;
+    burst(&run.apis, &ids, per, 0, cut / 2, &mut ledger).await?;
     tokio::time::sleep_until(cut_at + cut).await;
-    for id in &half {
-        fleet.proxies.get(*id).context("proxy")?.heal();
+    for id in ids.iter().take(n / 2) {
+        run.fleet.proxies.get(id).context("proxy")?.heal();
     }
     let healed = Instant::now();
     let wait = Duration::from_secs(scale.pick(45, 120));
-    settle(&mut ledger, &apis, &fleet.ids, healed, wait, &mut r).await?;
-    r.notes.push(proxy_note(&fleet));
-    r.notes
-        .push("recovery: from healing until the last delivery".into());
-    fleet.shutdown().await;
-    hub.hub.shutdown().await;
+    let recovery = "from healing until the last delivery";
+    run.finish(&mut ledger, healed, wait, recovery, &mut r)
+        .await?;
     r.elapsed = started.elapsed();
     Ok(r)
 }
@@ -458,7 +484,7 @@ pub async fn disk_full(scale: Scale) -> Result<ScenarioReport> {
         )
         .await?;
     }
-    let wait = Duration::from_secs(scale.pick(45, 90));
+    let wait = Duration::from_secs(scale.pick(90, 120));
     settle(&mut ledger, &apis, &fleet.ids, freed, wait, &mut r).await?;
     if refused_while_full > 0 {
         r.findings.push(format!(
@@ -487,12 +513,9 @@ pub async fn clock_skew(scale: Scale) -> Result<ScenarioReport> {
             "a node 10 min behind, then 10 min ahead, sends {per} alerts each to {n} node daemons"
         ),
     );
-    let pki = Pki::new()?;
-    let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "").await?;
-    let fleet = Fleet::start(&pki, hub.addr(), n, None).await?;
-    let apis = fleet.apis();
-    let creds = pki.node("F-SKEW", Role::Rilo)?;
-    let mut skewed = TestClient::connect(&pki, &creds, hub.addr(), false).await?;
+    let run = InProcess::start(n, false).await?;
+    let creds = run.pki.node("F-SKEW", Role::Rilo)?;
+    let mut skewed = TestClient::connect(&run.pki, &creds, run.hub.addr(), false).await?;
     let to: Vec<ChannelName> = vec![CHANNEL.parse()?];
     let recipients = skewed.recipients(&to).await?;
     let mut ledger = Ledger::default();
@@ -523,10 +546,10 @@ pub async fn clock_skew(scale: Scale) -> Result<ScenarioReport> {
         ));
     }
     let wait = Duration::from_secs(scale.pick(30, 60));
-    settle(&mut ledger, &apis, &fleet.ids, Instant::now(), wait, &mut r).await?;
     skewed.session.close();
-    fleet.shutdown().await;
-    hub.hub.shutdown().await;
+    let recovery = "from the last publish until the last delivery";
+    run.finish(&mut ledger, Instant::now(), wait, recovery, &mut r)
+        .await?;
     r.elapsed = started.elapsed();
     Ok(r)
 }
