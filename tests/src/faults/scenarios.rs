@@ -336,28 +336,39 @@ pub async fn node_kills(scale: Scale) -> Result<ScenarioReport> {
     let mut ledger = Ledger::default();
     let (mut during_send, mut during_receive) = (0, 0);
     let mut rng = SeededRng::stream(SEED, 2);
+    let both = vec!["F-SEND".to_owned(), feeder.clone()];
     for round in 0..kills {
-        for n in 0..per {
-            ledger.add(
-                "F-SEND",
-                post_alert(&s_api, "F-SEND", round * per + n).await?,
-            );
-            ledger.add(
-                &feeder,
-                post_alert(&feeder_api, &feeder, round * per + n).await?,
-            );
-        }
-        // 0 to 150 ms into the round's traffic.
-        tokio::time::sleep(Duration::from_millis((rng.unit() * 150.0) as u64)).await;
+        // Both post at once; the sender's outbox publishes while the feeder's alerts are
+        // being delivered to the reader.
+        let posting = BTreeMap::from([
+            ("F-SEND".to_owned(), s_api.clone()),
+            (feeder.clone(), feeder_api.clone()),
+        ]);
+        burst(
+            &posting,
+            &both,
+            per,
+            round * per,
+            Duration::ZERO,
+            &mut ledger,
+        )
+        .await?;
+        // 0 to 30 ms after the last post.
+        tokio::time::sleep(Duration::from_millis((rng.unit() * 30.0) as u64)).await;
+        let fed: HashSet<&String> = ledger.sent.get(&feeder).into_iter().flatten().collect();
+        let got = inbox(&r_api)
+            .await?
+            .keys()
+            .filter(|id| fed.contains(id))
+            .count();
         let depth: Value = s_api.get("/v1/status").await?;
-        let got = inbox(&r_api).await?.len();
-        sender.kill()?;
         reader.kill()?;
+        sender.kill()?;
+        if got < fed.len() {
+            during_receive += 1;
+        }
         if depth["outbox_depth"].as_u64().unwrap_or(0) > 0 {
             during_send += 1;
-        }
-        if got < (round + 1) * per {
-            during_receive += 1;
         }
         s_api = sender.start().await?;
         r_api = reader.start().await?;
