@@ -206,13 +206,15 @@ pub struct Fleet {
 
 impl Fleet {
     /// Issue `n` node certificates, write their configurations towards `hub` (through a
-    /// clean proxy each when `proxy_seed` is given), start them all and wait until each
-    /// is connected and has published its key bundle.
+    /// clean proxy each when `proxy_seed` is given; with `limits` as their `[limits]`
+    /// table when not empty), start them all and wait until each is connected and has
+    /// published its key bundle.
     pub async fn start(
         pki: &Pki,
         hub: SocketAddr,
         n: usize,
         proxy_seed: Option<u64>,
+        limits: &str,
     ) -> Result<Self> {
         let mut fleet = Self {
             ids: (1..=n).map(node_id).collect(),
@@ -230,9 +232,12 @@ impl Fleet {
                 }
                 None => hub,
             };
-            fleet
-                .configs
-                .insert(id.clone(), node_config(pki, id, target)?);
+            let cfg = node_config(pki, id, target)?;
+            if !limits.is_empty() {
+                let text = std::fs::read_to_string(&cfg)?;
+                std::fs::write(&cfg, format!("{text}\n[limits]\n{limits}\n"))?;
+            }
+            fleet.configs.insert(id.clone(), cfg);
         }
         let mut starting = JoinSet::new();
         for (id, cfg) in &fleet.configs {

@@ -15,6 +15,13 @@ pub enum Scale {
 }
 
 impl Scale {
+    /// The nodes' `[limits]` where the hub is SIGKILLed: a node notices a dead hub only
+    /// at its QUIC idle timeout (30 s by default), so the short runs use 5 s to stay
+    /// short; the full runs keep the defaults.
+    pub fn quick_idle(self) -> &'static str {
+        self.pick("idle_timeout_ms = 5000\nkeep_alive_ms = 1000", "")
+    }
+
     /// Pick `short` or `full`.
     pub fn pick<T>(self, short: T, full: T) -> T {
         match self {

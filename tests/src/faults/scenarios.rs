@@ -155,7 +155,7 @@ impl InProcess {
     async fn start(n: usize, proxied: bool) -> Result<Self> {
         let pki = Pki::new()?;
         let hub = TestHub::start(&pki, &pki.path().join("hub"), COSMO_2, "").await?;
-        let fleet = Fleet::start(&pki, hub.addr(), n, proxied.then_some(SEED)).await?;
+        let fleet = Fleet::start(&pki, hub.addr(), n, proxied.then_some(SEED), "").await?;
         let apis = fleet.apis();
         Ok(Self {
             hub,
@@ -256,13 +256,14 @@ pub async fn hub_kills(scale: Scale) -> Result<ScenarioReport> {
     let mut r = report(
         "hub-kills",
         format!(
-            "{n} nodes posting every {} ms; hub SIGKILLed {kills} times",
-            gap.as_millis()
+            "{n} nodes posting every {} ms; hub SIGKILLed {kills} times{}",
+            gap.as_millis(),
+            scale.pick("; node idle timeout 5 s", "")
         ),
     );
     let pki = Pki::new()?;
     let mut hub = HubProcess::start(&pki, &pki.path().join("hub"), COSMO_2, None).await?;
-    let fleet = Fleet::start(&pki, hub.addr, n, None).await?;
+    let fleet = Fleet::start(&pki, hub.addr, n, None, scale.quick_idle()).await?;
     let apis = fleet.apis();
     let posted = Arc::new(Mutex::new(Vec::new()));
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -329,7 +330,7 @@ pub async fn node_kills(scale: Scale) -> Result<ScenarioReport> {
     let mut s_api = sender.start().await?;
     let mut r_api = reader.start().await?;
     // Two nodes in this process: one publishes what the reader receives; both read.
-    let fleet = Fleet::start(&pki, hub.addr(), 2, None).await?;
+    let fleet = Fleet::start(&pki, hub.addr(), 2, None, "").await?;
     let feeder = fleet.ids[0].clone();
     let mut apis = fleet.apis();
     let feeder_api = apis.get(&feeder).context("feeder")?.clone();
@@ -399,8 +400,9 @@ pub async fn disk_full(scale: Scale) -> Result<ScenarioReport> {
     let mut r = report(
         "disk-full",
         format!(
-            "{n} nodes × {per} alerts before, during and after; the hub's 8 MiB tmpfs full for {} s",
-            full_for.as_secs()
+            "{n} nodes × {per} alerts before, during and after; the hub's 8 MiB tmpfs full for {} s{}",
+            full_for.as_secs(),
+            scale.pick("; node idle timeout 5 s", "")
         ),
     );
     let pki = Pki::new()?;
@@ -413,7 +415,7 @@ pub async fn disk_full(scale: Scale) -> Result<ScenarioReport> {
     };
     let mut hub =
         HubProcess::start(&pki, &pki.path().join("hub"), COSMO_2, Some(disk.path())).await?;
-    let fleet = Fleet::start(&pki, hub.addr, n, None).await?;
+    let fleet = Fleet::start(&pki, hub.addr, n, None, scale.quick_idle()).await?;
     let apis = fleet.apis();
     let mut ledger = Ledger::default();
     burst(
