@@ -316,7 +316,7 @@ pub async fn hub_kills(scale: Scale) -> Result<ScenarioReport> {
 /// the middle of sending and of receiving, again and again, and started again.
 pub async fn node_kills(scale: Scale) -> Result<ScenarioReport> {
     let started = Instant::now();
-    let (kills, per) = (scale.pick(3, 20), 20);
+    let (kills, per) = (scale.pick(3, 20), scale.pick(20, 50));
     let mut r = report(
         "node-kills",
         format!(
@@ -354,15 +354,12 @@ pub async fn node_kills(scale: Scale) -> Result<ScenarioReport> {
             &mut ledger,
         )
         .await?;
-        // 0 to 30 ms after the last post.
-        tokio::time::sleep(Duration::from_millis((rng.unit() * 30.0) as u64)).await;
+        // 0 to 10 ms after the last post.
+        tokio::time::sleep(Duration::from_millis((rng.unit() * 10.0) as u64)).await;
         let fed: HashSet<&String> = ledger.sent.get(&feeder).into_iter().flatten().collect();
-        let got = inbox(&r_api)
-            .await?
-            .keys()
-            .filter(|id| fed.contains(id))
-            .count();
-        let depth: Value = s_api.get("/v1/status").await?;
+        let (inbox_now, depth) = tokio::join!(inbox(&r_api), s_api.get::<Value>("/v1/status"));
+        let got = inbox_now?.keys().filter(|id| fed.contains(id)).count();
+        let depth = depth?;
         reader.kill()?;
         sender.kill()?;
         if got < fed.len() {
