@@ -8,6 +8,7 @@ pub mod audit;
 pub mod baseline;
 pub mod client;
 pub mod demo;
+pub mod faults;
 pub mod federation;
 pub mod initials;
 pub mod pki;

@@ -17,26 +17,25 @@ fn target_dir() -> PathBuf {
     }
 }
 
-/// The path of binary `bin` of package `package`, built (debug profile) on first use.
+/// The path of binary `bin` of package `package`, built on first use in the profile of
+/// the program asking (debug for `cargo test`, release for a `--release` tool).
 pub fn binary(package: &str, bin: &str) -> Result<PathBuf> {
     let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
-    let path = target_dir().join("debug").join(bin);
+    let release = !cfg!(debug_assertions);
+    let path = target_dir()
+        .join(if release { "release" } else { "debug" })
+        .join(bin);
     if !built.iter().any(|b| b == bin) {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        // With the testbed's lib in the same build, cargo resolves shared features as
+        // `cargo test` does, so nothing is rebuilt back and forth.
+        let mut args = vec!["build", "-q", "-p", package, "--bin", bin];
+        args.extend(["-p", "cordon-testbed", "--lib"]);
+        if release {
+            args.push("--release");
+        }
         let status = Command::new(cargo)
-            // With the testbed's lib in the same build, cargo resolves shared features as
-            // `cargo test` does, so nothing is rebuilt back and forth.
-            .args([
-                "build",
-                "-q",
-                "-p",
-                package,
-                "--bin",
-                bin,
-                "-p",
-                "cordon-testbed",
-                "--lib",
-            ])
+            .args(&args)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .with_context(|| format!("building {bin}"))?;
