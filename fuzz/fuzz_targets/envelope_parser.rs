@@ -1,4 +1,4 @@
-//! The envelope, header and key bundle parsers never panic on any input.
+//! The envelope, header, key bundle and signed roster parsers never panic on any input.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use cordon_common::envelope::{Header, HeaderLimits, KeyBundle, ParsedEnvelope};
 use cordon_common::identity::{KeyAlgorithm, NodeIdentity};
 use cordon_common::ids::Role;
+use cordon_common::roster::SignedRoster;
 use cordon_common::testkit::Kit;
 use libfuzzer_sys::fuzz_target;
 
@@ -33,4 +34,5 @@ fuzz_target!(|data: &[u8]| {
         let _ = KeyBundle::from_bytes(data.to_vec()).verify(id);
     }
     let _ = NodeIdentity::from_der(data);
+    let _ = SignedRoster::from_bytes(data.to_vec()).verify(&[]);
 });
