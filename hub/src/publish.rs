@@ -33,6 +33,7 @@ fn outcome_name(o: PublishOutcome) -> &'static str {
         PublishOutcome::Duplicate => "duplicate",
         PublishOutcome::Denied => "denied",
         PublishOutcome::Invalid => "invalid",
+        PublishOutcome::Unavailable => "unavailable",
     }
 }
 
@@ -66,14 +67,14 @@ pub async fn enqueue(state: &HubState, checked: Result<Checked, PublishAck>) -> 
         Err(a) => return Pending::Refused(a),
     };
     if let Some(reason) = crate::publish_gate::refuse_publish(state) {
-        return Pending::Refused(ack(header.id, PublishOutcome::Denied, reason));
+        return Pending::Refused(ack(header.id, PublishOutcome::Unavailable, reason));
     }
     let size = message.envelope.len() as u64;
     match state.committer.enqueue(message).await {
         Ok(p) => Pending::Committing(Box::new(Queued { header, size }), p),
         Err(e) => Pending::Refused(ack(
             header.id,
-            PublishOutcome::Denied,
+            PublishOutcome::Unavailable,
             format!("hub cannot store the message now: {e}"),
         )),
     }
@@ -305,7 +306,7 @@ async fn stored(
             warn!(id = %h.id, error = %e, "store refused a message");
             ack(
                 h.id,
-                PublishOutcome::Denied,
+                PublishOutcome::Unavailable,
                 format!("hub cannot store the message now: {e}"),
             )
         }

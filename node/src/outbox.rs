@@ -293,6 +293,13 @@ pub fn apply_ack(rec: &mut SentRecord, ack: &PublishAck, now: u64) {
             rec.state = SendState::Failed;
             rec.reason = Some(format!("refused by the hub as invalid: {}", ack.reason));
         }
+        // Nothing was stored: keep the sealed envelope and publish it again later.
+        PublishOutcome::Unavailable => {
+            rec.reason = Some(format!(
+                "the hub cannot store it now ({}); it stays in the outbox and is sent again",
+                ack.reason
+            ));
+        }
     }
 }
 
@@ -493,6 +500,7 @@ pub async fn pass(
         }
     }
     let mut settled = Vec::with_capacity(batch.len());
+    let mut unavailable = false;
     for rec in &mut batch {
         if rec.envelope.is_none() {
             continue;
@@ -506,7 +514,10 @@ pub async fn pass(
             .into());
         }
         apply_ack(rec, &ack, now_ms());
-        if rec.state == SendState::Failed {
+        if ack.outcome == PublishOutcome::Unavailable {
+            unavailable = true;
+            tracing::warn!(id = %rec.id, reason = %ack.reason, "the hub cannot store a message now; it is sent again later");
+        } else if rec.state == SendState::Failed {
             tracing::warn!(id = %rec.id, kind = %rec.kind, reason = rec.reason.as_deref().unwrap_or(""), "hub refused a message");
         } else {
             tracing::debug!(id = %rec.id, kind = %rec.kind, "hub stored a message");
@@ -518,7 +529,8 @@ pub async fn pass(
         .map_err(OutboxError::Store)?
         .map_err(|e| OutboxError::Store(e.to_string()))?;
     shared.synced();
-    Ok(!at_end)
+    // A hub that cannot store now is asked again at the next retry tick, not at once.
+    Ok(!at_end && !unavailable)
 }
 
 #[cfg(test)]
@@ -928,6 +940,16 @@ mod tests {
             b.reason.as_deref(),
             Some("denied by the hub: XX-NCP is not a participant of cosmo-2")
         );
+        // The hub could not store it now: it stays sealed, in the outbox, to be sent again.
+        let mut u = rec.clone();
+        apply_ack(
+            &mut u,
+            &ack(PublishOutcome::Unavailable, "the hub's disk is nearly full"),
+            5,
+        );
+        assert_eq!(u.state, SendState::Sealed);
+        assert!(!u.state.is_settled());
+        assert!(u.reason.unwrap().contains("sent again"));
         let mut c = rec.clone();
         apply_ack(&mut c, &ack(PublishOutcome::Invalid, "expired"), 5);
         assert!(c

@@ -56,10 +56,10 @@ async fn a_node_clock_ten_minutes_off_loses_nothing_stored() {
 /// stored is lost, but the hub does not recover by itself. Once redb has met ENOSPC it
 /// answers every later commit "Previous I/O error occurred. Please close and re-open the
 /// database" until the process is restarted, so publishes after the disk is freed are
-/// refused; and a refused publish (`denied`, "hub cannot store the message now") is
-/// settled as failed at the node instead of being retried.
+/// refused. (Publishes refused meanwhile are `unavailable` and sent again by the node:
+/// that part is fixed.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "hub/node defect found by the fault suite: after its disk fills, the hub refuses every publish until restarted (redb keeps its I/O error), and the node settles those refusals as failed for good; see docs/RELIABILITY.md"]
+#[ignore = "hub defect found by the fault suite: after its disk fills, the hub refuses every publish until restarted (redb keeps its I/O error); see docs/RELIABILITY.md"]
 async fn the_hub_stores_again_once_its_disk_is_freed_and_nothing_sent_meanwhile_fails() {
     let report = scenarios::run("disk-full", Scale::Short).await.unwrap();
     if let Some(why) = &report.skipped {

@@ -1,6 +1,8 @@
 //! When the hub must not take publishes it refuses them, with a reason that says why and
 //! what happens next: its audit log cannot be written (a real write failure: the log is
-//! `/dev/full`), or the disk of its data directory is nearly full.
+//! `/dev/full`), or the disk of its data directory is nearly full. Such a refusal is
+//! `unavailable`, not `denied`: the node keeps the message and sends it again, and it is
+//! stored once the hub can store again.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,7 +10,10 @@ use std::time::Duration;
 
 use cordon_common::ids::Role;
 use cordon_common::wire::{PublishAck, PublishOutcome};
+use cordon_node::{NodeConfig, RunningNode};
+use cordon_testbed::federation::write_node_config;
 use cordon_testbed::{metric_value, policy::COSMO_2, Pki, TestClient, TestHub};
+use serde_json::{json, Value};
 
 async fn alert(be: &mut TestClient) -> PublishAck {
     be.send_alert(b"body").await.unwrap().1
@@ -39,12 +44,12 @@ async fn an_unwritable_audit_log_stops_publishes_with_the_reason() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    assert_eq!(refused.outcome, PublishOutcome::Denied);
+    assert_eq!(refused.outcome, PublishOutcome::Unavailable);
     assert!(refused.reason.contains("audit log"), "{}", refused.reason);
     let text = hub.hub.state().metrics.render();
     assert_eq!(metric_value(&text, "cordon_audit_writable"), Some(0.0));
     // It stays refused.
-    assert_eq!(alert(&mut be).await.outcome, PublishOutcome::Denied);
+    assert_eq!(alert(&mut be).await.outcome, PublishOutcome::Unavailable);
 }
 
 #[tokio::test]
@@ -60,7 +65,7 @@ async fn a_nearly_full_disk_refuses_publishes_with_the_reason() {
         .await
         .unwrap();
     let ack = alert(&mut be).await;
-    assert_eq!(ack.outcome, PublishOutcome::Denied);
+    assert_eq!(ack.outcome, PublishOutcome::Unavailable);
     assert!(ack.reason.contains("disk is nearly full"), "{}", ack.reason);
     assert!(ack.reason.contains("min_free_disk_bytes"), "{}", ack.reason);
     hub.audit_until("publish-refused", |e| {
@@ -70,4 +75,75 @@ async fn a_nearly_full_disk_refuses_publishes_with_the_reason() {
                 .is_some_and(|r| r.contains("disk is nearly full"))
     })
     .await;
+}
+
+/// An officer's message sent while the hub's disk is nearly full is not lost nor failed:
+/// the node keeps it (saying why) and sends it again; once the hub can store again (here:
+/// restarted with the space it needs), it is stored and delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_refused_as_unavailable_stays_queued_and_is_stored_later() {
+    let pki = Pki::new().unwrap();
+    let dir = pki.path().join("hub-run");
+    let full = format!("min_free_disk_bytes = {}", u64::MAX);
+    let hub = TestHub::start(&pki, &dir, COSMO_2, &full).await.unwrap();
+    let addr = hub.addr();
+    let be = pki.node("BE-NCP", Role::Member).unwrap();
+    let cfg = write_node_config(&pki, &be, addr, &pki.path().join("nodes/BE-NCP")).unwrap();
+    let node = RunningNode::start(NodeConfig::load(&cfg).unwrap())
+        .await
+        .unwrap();
+    assert!(node.wait_connected(Duration::from_secs(15)).await);
+    let api = node.api_client();
+    let accepted: Value = api
+        .post(
+            "/v1/messages",
+            &json!({
+                "kind": "alert",
+                "to": ["op/cosmo-2/alerts"],
+                "priority": "urgent",
+                "body": {
+                    "title": "Reefers via Rotterdam",
+                    "summary": "Unusual route.",
+                    "action": "inspect",
+                    "containers": ["CSQU3054383"],
+                    "grading": {"source": "B", "information": 2}
+                }
+            }),
+        )
+        .await
+        .unwrap();
+    let id = accepted["id"].as_str().unwrap().to_owned();
+    let state = |v: &Value| v["state"].as_str().unwrap_or("").to_owned();
+    // The hub answers `unavailable`: the message stays queued, with the reason.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let v: Value = api.get(&format!("/v1/messages/{id}")).await.unwrap();
+        let reason = v["reason"].as_str().unwrap_or("");
+        if reason.contains("disk is nearly full") {
+            assert_ne!(state(&v), "failed", "{v}");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no refusal seen: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The operator frees space (the hub restarts without the impossible limit).
+    let config = hub.config_path.clone();
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace(&full, "")).unwrap();
+    let hub = hub.restart().await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let v: Value = api.get(&format!("/v1/messages/{id}")).await.unwrap();
+        if state(&v) == "stored" {
+            break;
+        }
+        assert_ne!(state(&v), "failed", "{v}");
+        assert!(tokio::time::Instant::now() < deadline, "never stored: {v}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    node.shutdown().await;
+    hub.hub.shutdown().await;
 }

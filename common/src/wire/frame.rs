@@ -98,6 +98,10 @@ pub enum PublishOutcome {
     Denied,
     /// The envelope is malformed, forged, expired or mis-addressed.
     Invalid,
+    /// The hub cannot store it now (its disk is nearly full, its store quota is reached,
+    /// a store error, its audit log cannot be written): nothing was stored; the node keeps
+    /// the message and publishes it again later.
+    Unavailable,
 }
 
 /// Hub → node: the outcome of a publish, sent once the decision is durable.

@@ -75,7 +75,14 @@ impl HubProcess {
                 .local_addr()?
                 .port();
             hub.addr = ([127, 0, 0, 1], port).into();
-            hub.config = write_hub_config(pki, dir, policy, "", &hub.addr.to_string())?;
+            // A data directory of its own is the disk-full scenario's small tmpfs: keep
+            // 1 MiB free there (the default 1 GiB would refuse every publish from the start).
+            let limits = if data_dir.is_some() {
+                "min_free_disk_bytes = 1048576"
+            } else {
+                ""
+            };
+            hub.config = write_hub_config(pki, dir, policy, limits, &hub.addr.to_string())?;
             if let Some(data) = data_dir {
                 let text = std::fs::read_to_string(&hub.config)?;
                 let line = format!("data_dir = \"{}\"", dir.join("data").display());
