@@ -15,6 +15,19 @@ pub(crate) fn from_slice_exact<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, S
     Ok(v)
 }
 
+/// `[ signed: bin, signature: bin ]`, the outer form of key bundles and rosters, and
+/// nothing after it: the two byte strings, borrowed.
+pub(crate) fn signed_pair(bytes: &[u8]) -> Result<(&[u8], &[u8]), String> {
+    let mut outer = Reader::new(bytes);
+    if outer.array_len()? != 2 {
+        return Err("not an array of 2".into());
+    }
+    let body = outer.bin()?;
+    let sig = outer.bin()?;
+    outer.end()?;
+    Ok((body, sig))
+}
+
 /// A borrowing reader over MessagePack bytes.
 pub(crate) struct Reader<'a> {
     rest: &'a [u8],

@@ -23,7 +23,6 @@ use x509_parser::prelude::FromDer;
 
 use crate::identity::{public_key_of, NodeIdentity};
 use crate::ids::{ChannelName, NodeId, OperationName, Role};
-use crate::mp::Reader;
 use crate::pki::IdentityKey;
 
 /// Prefix of the roster signature input.
@@ -193,16 +192,7 @@ impl SignedRoster {
         if self.bytes.len() > MAX_ROSTER_BYTES {
             return Err(RosterError::TooLarge(self.bytes.len()));
         }
-        let mut outer = Reader::new(&self.bytes);
-        let (body, sig) = match outer.array_len() {
-            Ok(2) => (outer.bin(), outer.bin()),
-            _ => return Err(RosterError::Malformed("not an array of 2".into())),
-        };
-        let (body, sig) = (
-            body.map_err(RosterError::Malformed)?,
-            sig.map_err(RosterError::Malformed)?,
-        );
-        outer.end().map_err(RosterError::Malformed)?;
+        let (body, sig) = crate::mp::signed_pair(&self.bytes).map_err(RosterError::Malformed)?;
         let signed_by_root = roots.iter().any(|root| {
             X509Certificate::from_der(root)
                 .ok()

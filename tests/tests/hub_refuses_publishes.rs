@@ -11,9 +11,10 @@ use std::time::Duration;
 use cordon_common::ids::Role;
 use cordon_common::wire::{PublishAck, PublishOutcome};
 use cordon_node::{NodeConfig, RunningNode};
+use cordon_testbed::faults::ledger::post_alert;
 use cordon_testbed::federation::write_node_config;
 use cordon_testbed::{metric_value, policy::COSMO_2, Pki, TestClient, TestHub};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 async fn alert(be: &mut TestClient) -> PublishAck {
     be.send_alert(b"body").await.unwrap().1
@@ -94,25 +95,7 @@ async fn a_message_refused_as_unavailable_stays_queued_and_is_stored_later() {
         .unwrap();
     assert!(node.wait_connected(Duration::from_secs(15)).await);
     let api = node.api_client();
-    let accepted: Value = api
-        .post(
-            "/v1/messages",
-            &json!({
-                "kind": "alert",
-                "to": ["op/cosmo-2/alerts"],
-                "priority": "urgent",
-                "body": {
-                    "title": "Reefers via Rotterdam",
-                    "summary": "Unusual route.",
-                    "action": "inspect",
-                    "containers": ["CSQU3054383"],
-                    "grading": {"source": "B", "information": 2}
-                }
-            }),
-        )
-        .await
-        .unwrap();
-    let id = accepted["id"].as_str().unwrap().to_owned();
+    let id = post_alert(&api, "BE-NCP", 1).await.unwrap();
     let state = |v: &Value| v["state"].as_str().unwrap_or("").to_owned();
     // The hub answers `unavailable`: the message stays queued, with the reason.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);

@@ -24,12 +24,13 @@ use cordon_hub::policy::Policy;
 use cordon_hub::tls::{server_config, NodeCertVerifier};
 use cordon_node::{NodeConfig, RunningNode};
 use cordon_testbed::client::now_ms;
+use cordon_testbed::faults::ledger::post_alert;
 use cordon_testbed::federation::write_node_config;
 use cordon_testbed::policy::COSMO_2;
 use cordon_testbed::{NodeCreds, Pki};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio::sync::mpsc;
 
 const MAX: usize = DEFAULT_MAX_FRAME;
@@ -150,25 +151,7 @@ async fn send_and_capture(
     published: &mut mpsc::Receiver<Vec<u8>>,
 ) -> (BTreeSet<String>, Vec<(String, String)>) {
     let api = node.api_client();
-    let accepted: Value = api
-        .post(
-            "/v1/messages",
-            &json!({
-                "kind": "alert",
-                "to": ["op/cosmo-2/alerts"],
-                "priority": "urgent",
-                "body": {
-                    "title": "Reefers via Rotterdam",
-                    "summary": "Unusual route.",
-                    "action": "inspect",
-                    "containers": ["CSQU3054383"],
-                    "grading": {"source": "B", "information": 2}
-                }
-            }),
-        )
-        .await
-        .unwrap();
-    let id = accepted["id"].as_str().unwrap().to_owned();
+    let id = post_alert(&api, "BE-NCP", 1).await.unwrap();
     let env = tokio::time::timeout(Duration::from_secs(20), published.recv())
         .await
         .expect("the node publishes the alert")

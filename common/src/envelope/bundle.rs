@@ -16,7 +16,6 @@ use super::rng::SealRng;
 use super::{EnvelopeError, KEY_ID_LEN};
 use crate::identity::NodeIdentity;
 use crate::ids::{Fingerprint, NodeId};
-use crate::mp::Reader;
 use crate::pki::IdentityKey;
 
 /// Prefix of the key bundle signature input.
@@ -181,16 +180,8 @@ impl KeyBundle {
     /// Check the bundle against the certificate identity of the node it claims to be for
     /// (whose chain the caller has verified).
     pub fn verify(&self, cert: &NodeIdentity) -> Result<VerifiedBundle, EnvelopeError> {
-        let mut outer = Reader::new(&self.bytes);
-        let (body, sig) = match outer.array_len() {
-            Ok(2) => (outer.bin(), outer.bin()),
-            _ => return Err(EnvelopeError::MalformedBundle("not an array of 2".into())),
-        };
-        let (body, sig) = (
-            body.map_err(EnvelopeError::MalformedBundle)?,
-            sig.map_err(EnvelopeError::MalformedBundle)?,
-        );
-        outer.end().map_err(EnvelopeError::MalformedBundle)?;
+        let (body, sig) =
+            crate::mp::signed_pair(&self.bytes).map_err(EnvelopeError::MalformedBundle)?;
         let BundleBody(node_id, fp, public, created_at) =
             crate::mp::from_slice_exact::<BundleBodyOwned>(body)
                 .map(|b| BundleBody(b.0, b.1.into_vec(), b.2.into_vec(), b.3))
