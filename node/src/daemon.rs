@@ -354,11 +354,14 @@ async fn watch_crls(shared: Arc<Shared>, verifier: Arc<HubCertVerifier>) {
     };
     let mut seen = stamp(&files);
     let mut overdue = warn_overdue_crls(&shared.keys.trust(), usize::MAX);
+    // Subscribed inside the task: a shutdown sent before it first ran is already the
+    // current value, which `changed()` would never report (the node's shutdown would wait
+    // for this task for ever); `wait_for` looks at the current value first.
     let mut shutdown = shared.shutdown.subscribe();
     loop {
         tokio::select! {
             () = tokio::time::sleep(CRL_CHECK) => {}
-            _ = shutdown.changed() => return,
+            _ = shutdown.wait_for(|stop| *stop) => return,
         }
         overdue = warn_overdue_crls(&shared.keys.trust(), overdue);
         let now = stamp(&files);

@@ -748,3 +748,29 @@ async fn files_with_plaintext_or_secrets_are_0600_under_umask_022() {
         );
     }
 }
+
+/// A node stopped right after it started stops: its CRL watcher, which may not have run
+/// yet when the stop is sent, sees the stop anyway (it once waited for a change that had
+/// already happened, and `shutdown` waited for it for ever). The single-threaded runtime
+/// makes that order certain: the watcher first runs inside `shutdown`.
+#[tokio::test]
+async fn a_node_stopped_right_after_it_started_stops() {
+    let pki = Pki::new().unwrap();
+    let creds = pki.node("HU-NCP", Role::Member).unwrap();
+    let nowhere = "127.0.0.1:9".parse().unwrap();
+    let cfg = write_node_config(
+        &pki,
+        &creds,
+        nowhere,
+        &pki.path().join("nodes").join("HU-NCP"),
+    )
+    .unwrap();
+    for _ in 0..3 {
+        let node = RunningNode::start(NodeConfig::load(&cfg).unwrap())
+            .await
+            .unwrap();
+        tokio::time::timeout(Duration::from_secs(20), node.shutdown())
+            .await
+            .expect("the node stops within 20 s");
+    }
+}
