@@ -109,6 +109,24 @@ impl Pki {
         Ok(())
     }
 
+    /// A QUIC endpoint on 127.0.0.1 (port chosen by the OS) presenting the hub's
+    /// certificate with the hub's real TLS configuration (mandatory client certificates
+    /// of this federation), for tests that play a hub themselves (a compromised one).
+    pub fn test_hub_endpoint(&self) -> Result<quinn::Endpoint> {
+        use cordon_hub::tls::{server_config, NodeCertVerifier};
+        let verifier = std::sync::Arc::new(NodeCertVerifier::new(&self.trust()?)?);
+        let chain = cordon_common::pki::read_pem_certs(&self.hub_cert)?;
+        let key = PrivateKeyDer::from_pem_file(&self.hub_key)?;
+        let tls = server_config(verifier, chain, key)?;
+        let mut server = quinn::ServerConfig::with_crypto(std::sync::Arc::new(
+            quinn::crypto::rustls::QuicServerConfig::try_from(tls)?,
+        ));
+        server.transport_config(std::sync::Arc::new(cordon_common::quic::transport_config(
+            &cordon_common::quic::TransportLimits::default(),
+        )));
+        Ok(quinn::Endpoint::server(server, "127.0.0.1:0".parse()?)?)
+    }
+
     /// The root, DER.
     pub fn roots(&self) -> Result<Vec<CertificateDer<'static>>> {
         Ok(cordon_common::pki::read_pem_certs(&self.root_path())?)

@@ -15,21 +15,19 @@ use cordon_common::envelope::{KemKeyPair, KeyBundle, ParsedEnvelope};
 use cordon_common::identity::NodeIdentity;
 use cordon_common::ids::Role;
 use cordon_common::msg::MessageKind;
-use cordon_common::quic::{read_frame, transport_config, write_frame, TransportLimits};
+use cordon_common::quic::{read_frame, write_frame};
 use cordon_common::wire::{
     DirectoryEntry, DirectoryResponse, Frame, Grant, KeyBundleAck, Pong, PublishAck,
     PublishOutcome, Subscribed, Welcome, DEFAULT_MAX_FRAME,
 };
 use cordon_hub::policy::Policy;
-use cordon_hub::tls::{server_config, NodeCertVerifier};
 use cordon_node::{NodeConfig, RunningNode};
 use cordon_testbed::client::now_ms;
 use cordon_testbed::faults::ledger::post_alert;
 use cordon_testbed::federation::write_node_config;
 use cordon_testbed::policy::COSMO_2;
 use cordon_testbed::{NodeCreds, Pki};
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use rustls_pki_types::CertificateDer;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -184,15 +182,7 @@ async fn send_and_capture(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hub_cannot_add_a_reader_or_bring_back_a_replaced_key() {
     let pki = Pki::new().unwrap();
-    let trust = pki.trust().unwrap();
-    let chain = cordon_common::pki::read_pem_certs(&pki.hub_cert).unwrap();
-    let key = PrivateKeyDer::from_pem_file(&pki.hub_key).unwrap();
-    let tls = server_config(Arc::new(NodeCertVerifier::new(&trust).unwrap()), chain, key).unwrap();
-    let mut server = quinn::ServerConfig::with_crypto(Arc::new(
-        quinn::crypto::rustls::QuicServerConfig::try_from(tls).unwrap(),
-    ));
-    server.transport_config(Arc::new(transport_config(&TransportLimits::default())));
-    let endpoint = quinn::Endpoint::server(server, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let endpoint = pki.test_hub_endpoint().unwrap();
     let addr = endpoint.local_addr().unwrap();
 
     // NL-NCP takes part in cosmo-2; XX-NCP is a genuine federation member that does not.

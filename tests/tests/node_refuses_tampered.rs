@@ -5,24 +5,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use cordon_common::envelope::{seal, Header, KeyBundle, RecipientKey, SealRng, PROTOCOL_VERSION};
 use cordon_common::identity::NodeIdentity;
 use cordon_common::ids::{ChannelName, MessageId, Role};
 use cordon_common::msg::{Message, MessageKind, Notice, Priority, Tlp};
-use cordon_common::quic::{read_frame, transport_config, write_frame, TransportLimits};
+use cordon_common::quic::{read_frame, write_frame};
 use cordon_common::wire::{
     Deliver, DirectoryResponse, Frame, KeyBundleAck, Pong, Subscribed, Welcome, DEFAULT_MAX_FRAME,
 };
-use cordon_hub::tls::{server_config, NodeCertVerifier};
 use cordon_node::{NodeConfig, RunningNode};
 use cordon_testbed::client::now_ms;
 use cordon_testbed::federation::write_node_config;
 use cordon_testbed::Pki;
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use rustls_pki_types::CertificateDer;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
@@ -132,15 +129,7 @@ async fn fake_hub(
 async fn a_tampered_envelope_is_refused_and_recorded_never_shown() {
     let pki = Pki::new().unwrap();
     // The test hub: the hub's certificate and the real mandatory-client-auth TLS config.
-    let trust = pki.trust().unwrap();
-    let chain = cordon_common::pki::read_pem_certs(&pki.hub_cert).unwrap();
-    let key = PrivateKeyDer::from_pem_file(&pki.hub_key).unwrap();
-    let tls = server_config(Arc::new(NodeCertVerifier::new(&trust).unwrap()), chain, key).unwrap();
-    let mut server = quinn::ServerConfig::with_crypto(Arc::new(
-        quinn::crypto::rustls::QuicServerConfig::try_from(tls).unwrap(),
-    ));
-    server.transport_config(Arc::new(transport_config(&TransportLimits::default())));
-    let endpoint = quinn::Endpoint::server(server, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let endpoint = pki.test_hub_endpoint().unwrap();
     let addr = endpoint.local_addr().unwrap();
     let (bundle_tx, bundle_rx) = oneshot::channel();
     let (deliver_tx, deliver_rx) = oneshot::channel();
