@@ -609,6 +609,16 @@ mod tests {
         ReaderGate::new(Some(cosmo_roster(1)), Default::default())
     }
 
+    fn member(kit: &Kit, id: &str) -> KitNode {
+        kit.node(id, Role::Member, KeyAlgorithm::Ed25519).unwrap()
+    }
+
+    /// `n`'s bundle for a fresh X25519 key, made at `created_at`.
+    fn other_bundle(n: &KitNode, created_at: u64) -> KeyBundle {
+        let kem = cordon_common::envelope::KemKeyPair::generate().unwrap();
+        KeyBundle::sign(&n.identity, &n.key, &kem, created_at).unwrap()
+    }
+
     fn alert_to(channel: &str, now: u64) -> SentRecord {
         let mut rec = draft(MessageKind::Alert, Priority::Urgent);
         rec.to = vec![channel.parse().unwrap()];
@@ -622,15 +632,9 @@ mod tests {
         // A compromised hub names a non-participant (a genuine federation member) as a
         // reader of the channel, with its genuine certificate and key bundle.
         let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
-        let be = kit
-            .node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
-            .unwrap();
-        let nl = kit
-            .node("NL-NCP", Role::Member, KeyAlgorithm::Ed25519)
-            .unwrap();
-        let xx = kit
-            .node("XX-NCP", Role::Member, KeyAlgorithm::Ed25519)
-            .unwrap();
+        let be = member(&kit, "BE-NCP");
+        let nl = member(&kit, "NL-NCP");
+        let xx = member(&kit, "XX-NCP");
         let trust = kit.trust(&[]).unwrap();
         let now = kit_now();
         let rec = alert_to("op/cosmo-2/alerts", now);
@@ -674,17 +678,12 @@ mod tests {
     fn a_key_bundle_older_than_one_seen_is_not_sealed_to() {
         // The hub serves NL-NCP's old bundle after NL-NCP rotated its X25519 key.
         let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
-        let be = kit
-            .node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
-            .unwrap();
-        let nl = kit
-            .node("NL-NCP", Role::Member, KeyAlgorithm::Ed25519)
-            .unwrap();
+        let be = member(&kit, "BE-NCP");
+        let nl = member(&kit, "NL-NCP");
         let trust = kit.trust(&[]).unwrap();
         let now = kit_now();
         let rec = alert_to("op/cosmo-2/alerts", now);
-        let old_kem = cordon_common::envelope::KemKeyPair::generate().unwrap();
-        let old = KeyBundle::sign(&nl.identity, &nl.key, &old_kem, now - 10_000).unwrap();
+        let old = other_bundle(&nl, now - 10_000);
         let mut e = entry(&nl, true);
         e.bundle = Some(serde_bytes::ByteBuf::from(old.as_bytes().to_vec()));
         let dir = DirectoryResponse {
@@ -711,9 +710,7 @@ mod tests {
     #[test]
     fn the_store_pins_the_newest_roster_and_bundle_times() {
         let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
-        let nl = kit
-            .node("NL-NCP", Role::Member, KeyAlgorithm::Ed25519)
-            .unwrap();
+        let nl = member(&kit, "NL-NCP");
         let trust = kit.trust(&[]).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let store = crate::store::Store::open(&dir.path().join("node.redb")).unwrap();
@@ -741,8 +738,7 @@ mod tests {
         let v1 = kit.ca.sign_roster(&wider).unwrap();
         let other = Kit::new(KeyAlgorithm::Ed25519).unwrap();
         let forged = other.ca.sign_roster(&cosmo_roster(9)).unwrap();
-        let old_kem = cordon_common::envelope::KemKeyPair::generate().unwrap();
-        let old = KeyBundle::sign(&nl.identity, &nl.key, &old_kem, 1).unwrap();
+        let old = other_bundle(&nl, 1);
         for served in [Some(&v1), Some(&forged), None] {
             let g = crate::readers::load(&store, &answer(served, &old), &trust, now).unwrap();
             assert_eq!(g.roster().unwrap().version, 2);
@@ -754,15 +750,9 @@ mod tests {
     fn channel_message_is_sealed_to_verified_readers_and_self() {
         let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
         let ocu = kit.node("OCU", Role::Ocu, KeyAlgorithm::Ed25519).unwrap();
-        let be = kit
-            .node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
-            .unwrap();
-        let hu = kit
-            .node("HU-NCP", Role::Member, KeyAlgorithm::Ed25519)
-            .unwrap();
-        let nl = kit
-            .node("NL-NCP", Role::Member, KeyAlgorithm::Ed25519)
-            .unwrap();
+        let be = member(&kit, "BE-NCP");
+        let hu = member(&kit, "HU-NCP");
+        let nl = member(&kit, "NL-NCP");
         let trust = kit.trust(&[&nl]).unwrap();
         let now = kit_now();
         let mut rec = draft(MessageKind::Notice, Priority::Flash);
@@ -842,9 +832,7 @@ mod tests {
     fn direct_message_waits_for_a_missing_key_and_fails_when_expired() {
         let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
         let ocu = kit.node("OCU", Role::Ocu, KeyAlgorithm::Ed25519).unwrap();
-        let hu = kit
-            .node("HU-NCP", Role::Member, KeyAlgorithm::Ed25519)
-            .unwrap();
+        let hu = member(&kit, "HU-NCP");
         let trust = kit.trust(&[]).unwrap();
         let now = kit_now();
         let mut rec = draft(MessageKind::Tasking, Priority::Urgent);
@@ -891,12 +879,8 @@ mod tests {
     #[test]
     fn bundle_of_another_node_is_refused() {
         let kit = Kit::new(KeyAlgorithm::Ed25519).unwrap();
-        let hu = kit
-            .node("HU-NCP", Role::Member, KeyAlgorithm::Ed25519)
-            .unwrap();
-        let be = kit
-            .node("BE-NCP", Role::Member, KeyAlgorithm::Ed25519)
-            .unwrap();
+        let hu = member(&kit, "HU-NCP");
+        let be = member(&kit, "BE-NCP");
         let trust = kit.trust(&[]).unwrap();
         let mut e = entry(&hu, true);
         e.bundle = Some(serde_bytes::ByteBuf::from(be.bundle.as_bytes().to_vec()));
