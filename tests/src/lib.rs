@@ -8,6 +8,7 @@ pub mod audit;
 pub mod baseline;
 pub mod client;
 pub mod demo;
+pub mod fake_hub;
 pub mod faults;
 pub mod federation;
 pub mod initials;

@@ -12,22 +12,21 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cordon_common::envelope::{KemKeyPair, KeyBundle, ParsedEnvelope};
-use cordon_common::identity::NodeIdentity;
 use cordon_common::ids::Role;
 use cordon_common::msg::MessageKind;
 use cordon_common::quic::{read_frame, write_frame};
 use cordon_common::wire::{
     DirectoryEntry, DirectoryResponse, Frame, Grant, KeyBundleAck, Pong, PublishAck,
-    PublishOutcome, Subscribed, Welcome, DEFAULT_MAX_FRAME,
+    PublishOutcome, Subscribed, DEFAULT_MAX_FRAME,
 };
 use cordon_hub::policy::Policy;
 use cordon_node::{NodeConfig, RunningNode};
 use cordon_testbed::client::now_ms;
+use cordon_testbed::fake_hub::{accept_node, AcceptedNode};
 use cordon_testbed::faults::ledger::post_alert;
 use cordon_testbed::federation::write_node_config;
 use cordon_testbed::policy::COSMO_2;
 use cordon_testbed::{NodeCreds, Pki};
-use rustls_pki_types::CertificateDer;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -43,38 +42,17 @@ async fn malicious_hub(
     answer: Answer,
     published: mpsc::Sender<Vec<u8>>,
 ) {
-    let conn = endpoint.accept().await.unwrap().await.unwrap();
-    let cert = conn
-        .peer_identity()
-        .unwrap()
-        .downcast::<Vec<CertificateDer<'static>>>()
-        .unwrap()[0]
-        .clone();
-    let identity = NodeIdentity::from_der(&cert).unwrap();
-    let (mut ctl_send, mut ctl_recv) = conn.accept_bi().await.unwrap();
-    assert!(matches!(
-        read_frame(&mut ctl_recv, MAX).await.unwrap(),
-        Some(Frame::Hello(_))
-    ));
-    let alerts = "op/cosmo-2/alerts".parse().unwrap();
-    let welcome = Welcome {
-        node_id: identity.node_id.clone(),
-        role: identity.role,
-        organisation: identity.organisation.clone(),
-        country: identity.country.clone(),
-        fingerprint: identity.fingerprint,
-        grants: vec![Grant {
-            channel: alerts,
-            read: true,
-            publish: vec![MessageKind::Alert],
-        }],
-        direct: vec![],
-        hub_time: now_ms(),
-        max_frame: MAX as u32,
-    };
-    write_frame(&mut ctl_send, &Frame::Welcome(welcome), MAX)
-        .await
-        .unwrap();
+    let grants = vec![Grant {
+        channel: "op/cosmo-2/alerts".parse().unwrap(),
+        read: true,
+        publish: vec![MessageKind::Alert],
+    }];
+    let AcceptedNode {
+        conn,
+        identity,
+        mut ctl_send,
+        mut ctl_recv,
+    } = accept_node(&endpoint, grants).await.unwrap();
     let publishers = {
         let conn = conn.clone();
         tokio::spawn(async move {

@@ -13,13 +13,13 @@ use cordon_common::ids::{ChannelName, MessageId, Role};
 use cordon_common::msg::{Message, MessageKind, Notice, Priority, Tlp};
 use cordon_common::quic::{read_frame, write_frame};
 use cordon_common::wire::{
-    Deliver, DirectoryResponse, Frame, KeyBundleAck, Pong, Subscribed, Welcome, DEFAULT_MAX_FRAME,
+    Deliver, DirectoryResponse, Frame, KeyBundleAck, Pong, Subscribed, DEFAULT_MAX_FRAME,
 };
 use cordon_node::{NodeConfig, RunningNode};
 use cordon_testbed::client::now_ms;
+use cordon_testbed::fake_hub::{accept_node, AcceptedNode};
 use cordon_testbed::federation::write_node_config;
 use cordon_testbed::Pki;
-use rustls_pki_types::CertificateDer;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
@@ -33,33 +33,12 @@ async fn fake_hub(
     bundle_out: oneshot::Sender<(NodeIdentity, [u8; 32])>,
     deliveries: oneshot::Receiver<Vec<Deliver>>,
 ) -> Vec<u64> {
-    let conn = endpoint.accept().await.unwrap().await.unwrap();
-    let cert = conn
-        .peer_identity()
-        .unwrap()
-        .downcast::<Vec<CertificateDer<'static>>>()
-        .unwrap()[0]
-        .clone();
-    let identity = NodeIdentity::from_der(&cert).unwrap();
-    let (mut ctl_send, mut ctl_recv) = conn.accept_bi().await.unwrap();
-    assert!(matches!(
-        read_frame(&mut ctl_recv, MAX).await.unwrap(),
-        Some(Frame::Hello(_))
-    ));
-    let welcome = Welcome {
-        node_id: identity.node_id.clone(),
-        role: identity.role,
-        organisation: identity.organisation.clone(),
-        country: identity.country.clone(),
-        fingerprint: identity.fingerprint,
-        grants: vec![],
-        direct: vec![],
-        hub_time: now_ms(),
-        max_frame: MAX as u32,
-    };
-    write_frame(&mut ctl_send, &Frame::Welcome(welcome), MAX)
-        .await
-        .unwrap();
+    let AcceptedNode {
+        conn,
+        identity,
+        mut ctl_send,
+        mut ctl_recv,
+    } = accept_node(&endpoint, vec![]).await.unwrap();
     let mut bundle_out = Some(bundle_out);
     let mut deliveries = Some(deliveries);
     let mut lane_task = None;
