@@ -350,6 +350,7 @@ pub(crate) mod tests {
 
     pub(crate) fn notice_body() -> Vec<u8> {
         Message::Notice(Notice {
+            drafted_by: None,
             title: "Interdiction phase starts".into(),
             text: "From Monday.".into(),
             phase: None,
@@ -374,6 +375,7 @@ pub(crate) mod tests {
 
     fn tasking_body() -> Vec<u8> {
         Message::Tasking(Tasking {
+            drafted_by: None,
             title: "Check the reefers".into(),
             instructions: "Inspect CSQU3054383 on arrival.".into(),
             due_by: None,
@@ -675,6 +677,7 @@ pub(crate) mod tests {
             .header(MessageKind::Notice, "cosmo-2", &[NOTICES], now)
             .unwrap();
         let blank = Message::Notice(Notice {
+            drafted_by: None,
             title: " ".into(),
             text: "x".into(),
             phase: None,

@@ -67,6 +67,10 @@ pub struct Alert {
     /// Attached files.
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// The officer who drafted it, as the sending node's console or command line knew
+    /// them (inside the signed, encrypted body, so recipients see "BE-NCP / name").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drafted_by: Option<String>,
 }
 
 impl Alert {
@@ -78,6 +82,7 @@ impl Alert {
 
 impl Validate for Alert {
     fn validate_at(&self, c: &Checker<'_>, p: &Path<'_>) -> Outcome {
+        c.opt_short(p, "drafted_by", self.drafted_by.as_deref())?;
         c.short(p, "title", &self.title)?;
         c.text(p, "summary", &self.summary)?;
         c.opt(p, "commodity", self.commodity.as_ref())?;

@@ -44,6 +44,10 @@ pub struct Feedback {
     /// Attached files.
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// The officer who drafted it, as the sending node's console or command line knew
+    /// them (inside the signed, encrypted body, so recipients see "BE-NCP / name").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drafted_by: Option<String>,
 }
 
 impl Feedback {
@@ -55,6 +59,7 @@ impl Feedback {
 
 impl Validate for Feedback {
     fn validate_at(&self, c: &Checker<'_>, p: &Path<'_>) -> Outcome {
+        c.opt_short(p, "drafted_by", self.drafted_by.as_deref())?;
         c.text(p, "details", &self.details)?;
         check_attachments(c, p, &self.attachments)
     }

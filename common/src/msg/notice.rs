@@ -35,6 +35,10 @@ pub struct Notice {
     /// Attached files.
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// The officer who drafted it, as the sending node's console or command line knew
+    /// them (inside the signed, encrypted body, so recipients see "BE-NCP / name").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drafted_by: Option<String>,
 }
 
 impl Notice {
@@ -46,6 +50,7 @@ impl Notice {
 
 impl Validate for Notice {
     fn validate_at(&self, c: &Checker<'_>, p: &Path<'_>) -> Outcome {
+        c.opt_short(p, "drafted_by", self.drafted_by.as_deref())?;
         c.short(p, "title", &self.title)?;
         c.text(p, "text", &self.text)?;
         check_attachments(c, p, &self.attachments)

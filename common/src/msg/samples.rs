@@ -48,6 +48,7 @@ fn grading() -> Grading {
 /// An alert about cocaine suspected in banana reefers.
 pub(crate) fn alert() -> Alert {
     Alert {
+        drafted_by: Some("Inspector A. Janssens".to_owned()),
         title: "Cocaine suspected in banana reefers".into(),
         summary: "Consignee registered three weeks ago with no trading history; \
                   freight paid in cash; route through Rotterdam unusual for this trade."
@@ -86,6 +87,7 @@ pub(crate) fn alert() -> Alert {
 /// Feedback: the alert led to a seizure.
 pub(crate) fn feedback() -> Feedback {
     Feedback {
+        drafted_by: None,
         alert_id: Uuid::from_u128(0x0193_7c6e_3a00_7000_8000_0000_0000_0001),
         outcome: FeedbackOutcome::Seized,
         details: "Both containers scanned at Antwerp; 410 kg found in cartons at the doors.".into(),
@@ -97,6 +99,7 @@ pub(crate) fn feedback() -> Feedback {
 /// A seizure of cocaine and cigarettes.
 pub(crate) fn seizure() -> Seizure {
     Seizure {
+        drafted_by: None,
         alert_id: Some(Uuid::from_u128(0x0193_7c6e_3a00_7000_8000_0000_0000_0001)),
         seized_at: Timestamp::from_millis(NOON),
         place: locode("BEANR"),
@@ -141,6 +144,7 @@ pub(crate) fn seizure() -> Seizure {
 /// A request to track two containers to Antwerp.
 pub(crate) fn tracking_request() -> TrackingRequest {
     TrackingRequest {
+        drafted_by: None,
         containers: vec![container("CBHU3202732"), container("MWCU6059784")],
         bill_of_lading: Some("COSU6123456780".into()),
         booking: None,
@@ -156,6 +160,7 @@ pub(crate) fn tracking_request() -> TrackingRequest {
 /// A container discharged at Antwerp.
 pub(crate) fn tracking_update() -> TrackingUpdate {
     TrackingUpdate {
+        drafted_by: None,
         request_id: Uuid::from_u128(0x0193_7c6e_3a00_7000_8000_0000_0000_0003),
         container: container("CBHU3202732"),
         event: TrackingEvent::Discharged,
@@ -169,6 +174,7 @@ pub(crate) fn tracking_update() -> TrackingUpdate {
 /// A tasking to check manifests.
 pub(crate) fn tasking() -> Tasking {
     Tasking {
+        drafted_by: None,
         title: "Check manifests for Guayaquil reefers".into(),
         instructions: "List every reefer from ECGYE due in week 49 and report the consignees."
             .into(),
@@ -181,6 +187,7 @@ pub(crate) fn tasking() -> Tasking {
 /// A notice opening the interdiction phase.
 pub(crate) fn notice() -> Notice {
     Notice {
+        drafted_by: None,
         title: "Interdiction phase starts Monday".into(),
         text: "The interdiction phase runs from 1 to 14 December.\nReport seizures daily.".into(),
         phase: Some(Phase::Interdiction),

@@ -61,6 +61,10 @@ pub struct Seizure {
     /// Attached files.
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// The officer who drafted it, as the sending node's console or command line knew
+    /// them (inside the signed, encrypted body, so recipients see "BE-NCP / name").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drafted_by: Option<String>,
 }
 
 /// Checks a quantity: finite and greater than zero.
@@ -89,6 +93,7 @@ impl Validate for SeizedGoods {
 
 impl Validate for Seizure {
     fn validate_at(&self, c: &Checker<'_>, p: &Path<'_>) -> Outcome {
+        c.opt_short(p, "drafted_by", self.drafted_by.as_deref())?;
         c.nested(p, "seized_at", &self.seized_at)?;
         c.nested(p, "place", &self.place)?;
         c.opt_short(p, "place_detail", self.place_detail.as_deref())?;

@@ -23,6 +23,10 @@ pub struct Tasking {
     /// Attached files.
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// The officer who drafted it, as the sending node's console or command line knew
+    /// them (inside the signed, encrypted body, so recipients see "BE-NCP / name").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drafted_by: Option<String>,
 }
 
 impl Tasking {
@@ -34,6 +38,7 @@ impl Tasking {
 
 impl Validate for Tasking {
     fn validate_at(&self, c: &Checker<'_>, p: &Path<'_>) -> Outcome {
+        c.opt_short(p, "drafted_by", self.drafted_by.as_deref())?;
         c.short(p, "title", &self.title)?;
         c.text(p, "instructions", &self.instructions)?;
         c.opt(p, "due_by", self.due_by.as_ref())?;

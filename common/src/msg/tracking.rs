@@ -64,6 +64,10 @@ pub struct TrackingRequest {
     /// Anything else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remarks: Option<String>,
+    /// The officer who drafted it, as the sending node's console or command line knew
+    /// them (inside the signed, encrypted body, so recipients see "BE-NCP / name").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drafted_by: Option<String>,
 }
 
 /// A report of one event in the life of a tracked container.
@@ -86,6 +90,10 @@ pub struct TrackingUpdate {
     /// Anything else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remarks: Option<String>,
+    /// The officer who drafted it, as the sending node's console or command line knew
+    /// them (inside the signed, encrypted body, so recipients see "BE-NCP / name").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drafted_by: Option<String>,
 }
 
 impl TrackingRequest {
@@ -110,6 +118,7 @@ impl Validate for TrackingEvent {
 
 impl Validate for TrackingRequest {
     fn validate_at(&self, c: &Checker<'_>, p: &Path<'_>) -> Outcome {
+        c.opt_short(p, "drafted_by", self.drafted_by.as_deref())?;
         c.non_empty_list(p, "containers", &self.containers)?;
         c.opt_short(p, "bill_of_lading", self.bill_of_lading.as_deref())?;
         c.opt_short(p, "booking", self.booking.as_deref())?;
@@ -124,6 +133,7 @@ impl Validate for TrackingRequest {
 
 impl Validate for TrackingUpdate {
     fn validate_at(&self, c: &Checker<'_>, p: &Path<'_>) -> Outcome {
+        c.opt_short(p, "drafted_by", self.drafted_by.as_deref())?;
         c.nested(p, "container", &self.container)?;
         c.nested(p, "place", &self.place)?;
         c.nested(p, "at", &self.at)?;
