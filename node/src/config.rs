@@ -70,6 +70,56 @@ struct RawConfig {
     api: RawApi,
     #[serde(default)]
     limits: Limits,
+    #[serde(default)]
+    console: Option<RawConsole>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConsole {
+    #[serde(default = "yes")]
+    enabled: bool,
+    #[serde(default = "default_console_listen")]
+    listen: SocketAddr,
+    #[serde(default)]
+    tls_cert: Option<PathBuf>,
+    #[serde(default)]
+    tls_key: Option<PathBuf>,
+    #[serde(default)]
+    hosts: Vec<String>,
+    #[serde(default = "default_idle_minutes")]
+    idle_minutes: u64,
+    #[serde(default = "default_console_connections")]
+    max_connections: usize,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_console_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8480))
+}
+fn default_idle_minutes() -> u64 {
+    30
+}
+fn default_console_connections() -> usize {
+    512
+}
+
+/// The officers' web console (`[console]` in node.toml).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleConfig {
+    /// Where it listens; loopback unless TLS is configured.
+    pub listen: SocketAddr,
+    /// Its TLS certificate chain and key (PEM), both or neither.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// Host names (with or without port) accepted in the `Host` header besides the
+    /// listening address, `localhost` and the loopback addresses.
+    pub hosts: Vec<String>,
+    /// An officer's session ends after this long without a request.
+    pub idle_minutes: u64,
+    /// Open HTTP connections at most (each live page holds one).
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -218,6 +268,8 @@ pub struct NodeConfig {
     pub api_listen: SocketAddr,
     /// Limits.
     pub limits: Limits,
+    /// The officers' web console, when enabled.
+    pub console: Option<ConsoleConfig>,
 }
 
 /// The name of the store file in the data directory.
@@ -228,6 +280,10 @@ pub const X25519_KEY_FILE: &str = "x25519.key";
 pub const TOKEN_FILE: &str = "api.token";
 /// The name of the file holding the API's bound address in the data directory.
 pub const API_ADDR_FILE: &str = "api.addr";
+/// The name of the file holding the console's bound address in the data directory.
+pub const CONSOLE_ADDR_FILE: &str = "console.addr";
+/// The name of the officers file in the data directory.
+pub const OFFICERS_FILE: &str = "officers.json";
 
 impl NodeConfig {
     /// Read and validate a configuration file.
@@ -342,6 +398,10 @@ impl NodeConfig {
         if l.api_max_body < 1024 {
             return Err(invalid("limits.api_max_body", "at least 1024 bytes".into()));
         }
+        let console = match raw.console {
+            Some(c) if c.enabled => Some(console_config(c, &rel, &invalid)?),
+            _ => None,
+        };
         Ok(Self {
             source: source.to_path_buf(),
             data_dir: rel(&raw.node.data_dir),
@@ -355,6 +415,7 @@ impl NodeConfig {
             },
             api_listen: raw.api.listen,
             limits: raw.limits,
+            console,
         })
     }
 
@@ -373,10 +434,64 @@ impl NodeConfig {
         self.data_dir.join(API_ADDR_FILE)
     }
 
+    /// The file with the console's bound address.
+    pub fn console_addr_path(&self) -> PathBuf {
+        self.data_dir.join(CONSOLE_ADDR_FILE)
+    }
+
+    /// The officers file.
+    pub fn officers_path(&self) -> PathBuf {
+        self.data_dir.join(OFFICERS_FILE)
+    }
+
     /// The X25519 secret key file.
     pub fn x25519_key_path(&self) -> PathBuf {
         self.data_dir.join(X25519_KEY_FILE)
     }
+}
+
+fn console_config(
+    c: RawConsole,
+    rel: &dyn Fn(&Path) -> PathBuf,
+    invalid: &dyn Fn(&'static str, String) -> ConfigError,
+) -> Result<ConsoleConfig, ConfigError> {
+    let tls = match (c.tls_cert, c.tls_key) {
+        (Some(cert), Some(key)) => Some((rel(&cert), rel(&key))),
+        (None, None) => None,
+        _ => {
+            return Err(invalid(
+                "console.tls_cert",
+                "set both console.tls_cert and console.tls_key, or neither".into(),
+            ))
+        }
+    };
+    if tls.is_none() && !c.listen.ip().is_loopback() {
+        return Err(invalid(
+            "console.listen",
+            format!(
+                "{} is not a loopback address and the console has no TLS: plain HTTP is only \
+                 served on 127.0.0.1 or ::1; set console.tls_cert and console.tls_key to serve \
+                 the LAN",
+                c.listen
+            ),
+        ));
+    }
+    if c.idle_minutes == 0 || c.idle_minutes > 24 * 60 {
+        return Err(invalid("console.idle_minutes", "between 1 and 1440".into()));
+    }
+    if c.max_connections == 0 || c.max_connections > 10_000 {
+        return Err(invalid(
+            "console.max_connections",
+            "between 1 and 10000".into(),
+        ));
+    }
+    Ok(ConsoleConfig {
+        listen: c.listen,
+        tls,
+        hosts: c.hosts,
+        idle_minutes: c.idle_minutes,
+        max_connections: c.max_connections,
+    })
 }
 
 fn check_host_port(s: &str) -> Result<(), String> {

@@ -77,6 +77,17 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
+    /// The console could not start.
+    #[error(transparent)]
+    Console(#[from] crate::console::ConsoleError),
+    /// `console.addr` could not be written.
+    #[error("cannot write {path}: {source}")]
+    ConsoleAddrFile {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
     /// Waiting for a signal failed.
     #[error("cannot wait for signals: {0}")]
     Signals(std::io::Error),
@@ -92,6 +103,7 @@ pub struct RunningNode {
     link: JoinHandle<()>,
     api: JoinHandle<()>,
     crls: JoinHandle<()>,
+    console: Option<crate::console::ConsoleHandle>,
 }
 
 fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
@@ -175,6 +187,23 @@ impl RunningNode {
             max_conns,
             shared.shutdown.subscribe(),
         ));
+        let console = match shared.config.console.clone() {
+            Some(cfg) => {
+                let book = crate::officers::OfficerBook::new(shared.config.officers_path());
+                let handle =
+                    crate::console::start(cfg, service.clone(), book, shared.shutdown.subscribe())
+                        .await?;
+                let path = shared.config.console_addr_path();
+                write_atomically(&path, &format!("{}\n", handle.addr)).map_err(|source| {
+                    StartError::ConsoleAddrFile {
+                        path: path.display().to_string(),
+                        source,
+                    }
+                })?;
+                Some(handle)
+            }
+            None => None,
+        };
         let link = tokio::spawn(crate::link::run(shared.clone(), connector));
         let crls = tokio::spawn(watch_crls(shared.clone(), verifier));
         Ok(Self {
@@ -185,7 +214,13 @@ impl RunningNode {
             link,
             api,
             crls,
+            console,
         })
+    }
+
+    /// Where the officers' console listens, when enabled.
+    pub fn console_addr(&self) -> Option<SocketAddr> {
+        self.console.as_ref().map(|c| c.addr)
     }
 
     /// Where the API listens.
@@ -237,6 +272,7 @@ impl RunningNode {
             link,
             api,
             crls,
+            console,
             ..
         } = self;
         drop(service);
@@ -252,6 +288,15 @@ impl RunningNode {
             .is_err()
         {
             tracing::warn!("the API did not stop in time");
+        }
+        if let Some(c) = console {
+            if tokio::time::timeout(Duration::from_secs(5), c.task)
+                .await
+                .is_err()
+            {
+                tracing::warn!("the console did not stop in time");
+            }
+            let _ = std::fs::remove_file(shared.config.console_addr_path());
         }
         let _ = std::fs::remove_file(shared.config.api_addr_path());
         let node = shared.keys.identity.node_id.clone();

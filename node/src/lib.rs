@@ -3,7 +3,9 @@
 //! The daemon ([`daemon::RunningNode`]) keeps one link to the hub ([`link`]), a durable
 //! store ([`store`]) with the outbox ([`outbox`]) and the inbox ([`receive`]), sends and
 //! records receipts ([`receipts`]), and serves the officers' operations ([`service`])
-//! over a local HTTP+JSON API ([`api`]). The command line ([`cli`]) talks to that API.
+//! over a local HTTP+JSON API ([`api`]) and, when enabled, the officers' web console
+//! ([`console`], with officer accounts in [`officers`]). The command line ([`cli`]) talks
+//! to that API.
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -11,10 +13,12 @@ pub mod api_client;
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod console;
 pub mod daemon;
 pub mod hub_verifier;
 pub mod keys;
 pub mod link;
+pub mod officers;
 pub mod outbox;
 pub mod readers;
 pub mod receipts;

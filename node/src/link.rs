@@ -521,6 +521,9 @@ async fn settle(
             break;
         }
     }
+    if outcomes.contains(&CommitOutcome::Receipt) {
+        shared.receipts_seen.send_modify(|n| *n = n.wrapping_add(1));
+    }
     if let Some(head) = outcomes.iter().rev().find_map(|o| match o {
         CommitOutcome::Stored(seq) => Some(*seq),
         _ => None,

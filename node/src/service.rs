@@ -795,6 +795,21 @@ impl Service {
         Self { shared }
     }
 
+    /// Changes when new messages are in the inbox (its value: the highest sequence).
+    pub fn inbox_watch(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.shared.inbox_head.subscribe()
+    }
+
+    /// Changes when receipts arrive for messages this node sent.
+    pub fn receipts_watch(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.shared.receipts_seen.subscribe()
+    }
+
+    /// This node's organisation, from its certificate.
+    pub fn organisation(&self) -> &str {
+        &self.shared.keys.identity.organisation
+    }
+
     /// This node's id.
     pub fn node_id(&self) -> &NodeId {
         &self.shared.keys.identity.node_id
@@ -948,6 +963,23 @@ impl Service {
                 Ok(Shown::Sent(sent))
             }
         }
+    }
+
+    /// Received messages of `kind` in full, in arrival order, at most `limit`, without
+    /// marking them read (for the console's overview).
+    pub async fn received_of_kind(
+        &self,
+        kind: MessageKind,
+        limit: usize,
+    ) -> Result<Vec<ReceivedView>, ServiceError> {
+        let filter = InboxFilter {
+            kind: Some(kind),
+            ..InboxFilter::default()
+        };
+        let records = self
+            .run(move |s| s.store.inbox_list(&filter, limit).map_err(internal))
+            .await?;
+        Ok(records.iter().map(received_view).collect())
     }
 
     async fn sent_view(&self, id: MessageId) -> Result<SentView, ServiceError> {

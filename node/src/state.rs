@@ -101,6 +101,9 @@ pub struct Shared {
     pub outbox_wake: Notify,
     /// The highest inbox sequence; followers wait on it.
     pub inbox_head: watch::Sender<u64>,
+    /// Counts batches that recorded receipts or changed sent messages (the console's
+    /// Sent and OCU pages follow it).
+    pub receipts_seen: watch::Sender<u64>,
     /// Set to `true` to stop every task.
     pub shutdown: watch::Sender<bool>,
 }
@@ -125,6 +128,7 @@ impl Shared {
             status: Mutex::new(LinkStatus::new(now_ms())),
             outbox_wake: Notify::new(),
             inbox_head: watch::Sender::new(head),
+            receipts_seen: watch::Sender::new(0),
             shutdown: watch::Sender::new(false),
         })
     }
