@@ -74,6 +74,12 @@ pub struct Common {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The officers who may use this node's web console.
+    Officer {
+        /// What to do.
+        #[command(subcommand)]
+        action: crate::officer_cli::OfficerCommand,
+    },
     /// Run the daemon until SIGTERM or SIGINT.
     Run {
         /// The node's configuration file.
@@ -1052,6 +1058,7 @@ async fn inbox(
 pub async fn execute(command: &Command) -> u8 {
     let result = match command {
         Command::Run { .. } => Err(Failure::usage("`run` is handled by main")),
+        Command::Officer { action } => crate::officer_cli::run(action).map(|()| exit::OK),
         Command::Send { kind } => send(kind).await,
         Command::Inbox {
             common,
@@ -1261,7 +1268,7 @@ pub async fn execute(command: &Command) -> u8 {
 
 fn command_json(c: &Command) -> bool {
     match c {
-        Command::Run { .. } => false,
+        Command::Run { .. } | Command::Officer { .. } => false,
         Command::Send { kind } => send_request(kind)
             .map(|(_, h)| h.common.json)
             .unwrap_or(false),

@@ -18,6 +18,7 @@ pub mod daemon;
 pub mod hub_verifier;
 pub mod keys;
 pub mod link;
+pub mod officer_cli;
 pub mod officers;
 pub mod outbox;
 pub mod readers;

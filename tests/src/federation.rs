@@ -80,6 +80,16 @@ impl Federation {
     /// Start a hub with `policy` and the nodes `ids`, and wait until every node is
     /// connected and has published its key bundle.
     pub async fn start(policy: &str, ids: &[(&str, Role)]) -> Result<Self> {
+        let mut fed = Self::prepare(policy, ids).await?;
+        for (id, _) in ids {
+            fed.start_node(id).await?;
+        }
+        Ok(fed)
+    }
+
+    /// Start a hub with `policy` and write the configurations of the nodes `ids`,
+    /// without starting them (to change their configuration first).
+    pub async fn prepare(policy: &str, ids: &[(&str, Role)]) -> Result<Self> {
         let pki = Pki::new()?;
         let hub = TestHub::start(&pki, &pki.path().join("hub"), policy, "").await?;
         let mut fed = Self {
@@ -95,9 +105,6 @@ impl Federation {
             let cfg = write_node_config(&fed.pki, &creds, fed.hub.addr(), &dir)?;
             fed.creds.insert((*id).to_owned(), creds);
             fed.configs.insert((*id).to_owned(), cfg);
-        }
-        for (id, _) in ids {
-            fed.start_node(id).await?;
         }
         Ok(fed)
     }

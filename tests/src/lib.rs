@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod baseline;
 pub mod client;
+pub mod console;
 pub mod demo;
 pub mod fake_hub;
 pub mod faults;
