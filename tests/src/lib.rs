@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod baseline;
+pub mod browser;
 pub mod client;
 pub mod console;
 pub mod demo;

@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// The target directory of this workspace.
-fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(d) => PathBuf::from(d),
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
