@@ -805,6 +805,11 @@ impl Service {
         self.shared.receipts_seen.subscribe()
     }
 
+    /// The current value of [`Service::receipts_watch`].
+    pub fn receipts_version(&self) -> u64 {
+        *self.shared.receipts_seen.borrow()
+    }
+
     /// This node's organisation, from its certificate.
     pub fn organisation(&self) -> &str {
         &self.shared.keys.identity.organisation

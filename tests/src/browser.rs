@@ -24,9 +24,8 @@ use serde_json::{json, Value};
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// Where Debian's `chromium` package puts the browser (a launcher script).
 pub const CHROMIUM: &str = "/usr/bin/chromium";
-/// The browser window's size in CSS pixels. A screenshot (the viewport) is as wide; it is
-/// less tall (657 with Chromium 156), the new headless mode keeping room for the window's
-/// frame and toolbar that it does not draw.
+/// The viewport's size in CSS pixels, and so every screenshot's (the window is made
+/// taller by the room the new headless mode keeps for a toolbar it does not draw).
 pub const WINDOW: (u32, u32) = (1280, 800);
 
 /// Flags for a headless Chromium that reaches nothing beyond loopback: without the
@@ -115,6 +114,19 @@ impl Browser {
             ),
         };
         let session = client.session_id().await.ok().flatten();
+        // The new headless mode keeps part of the window for a toolbar it does not draw:
+        // grow the window by that much, so that the viewport (and every screenshot) is
+        // exactly 1280x800.
+        let chrome = client
+            .execute("return window.outerHeight - window.innerHeight;", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_u64())
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or(0);
+        if chrome > 0 {
+            let _ = client.set_window_size(WINDOW.0, WINDOW.1 + chrome).await;
+        }
         Ok(Self {
             client,
             session,
@@ -297,7 +309,10 @@ impl Browser {
             for (const name of omit) { data.delete(name); }
             const multipart = form.enctype === 'multipart/form-data';
             const body = multipart ? data : new URLSearchParams(data);
-            return fetch(form.action, {
+            // The attributes, not the properties: a field named `action` or `method`
+            // would shadow them.
+            const action = new URL(form.getAttribute('action') || '', location.href);
+            return fetch(action, {
                 method: (form.getAttribute('method') || 'post').toUpperCase(),
                 body, credentials: 'same-origin',
             }).then(async r => ({

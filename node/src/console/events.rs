@@ -88,7 +88,7 @@ pub fn stream(ctx: &Ctx<'_>, mut stop: watch::Receiver<bool>) -> Resp {
     let mut inbox = service.inbox_watch();
     let mut receipts = service.receipts_watch();
     let start = *inbox.borrow_and_update();
-    receipts.borrow_and_update();
+    let receipts_now = *receipts.borrow_and_update();
     tokio::spawn(async move {
         let _permit = permit;
         let _ = tr_lang;
@@ -100,6 +100,14 @@ pub fn stream(ctx: &Ctx<'_>, mut stop: watch::Receiver<bool>) -> Resp {
         };
         let mut last = start;
         if tx.try_send(Bytes::from_static(b"retry: 2000\n\n")).is_err() {
+            return;
+        }
+        // The receipts version now: a page rendered before it (receipts arrived between
+        // the page and this stream) reloads.
+        if tx
+            .try_send(event("receipt", &serde_json::json!({ "n": receipts_now })))
+            .is_err()
+        {
             return;
         }
         loop {
@@ -129,7 +137,8 @@ pub fn stream(ctx: &Ctx<'_>, mut stop: watch::Receiver<bool>) -> Resp {
                 }
                 r = receipts.changed() => {
                     if r.is_err() { return; }
-                    if tx.try_send(event("receipt", &serde_json::json!({}))).is_err() { return; }
+                    let n = *receipts.borrow_and_update();
+                    if tx.try_send(event("receipt", &serde_json::json!({ "n": n }))).is_err() { return; }
                 }
                 () = tokio::time::sleep(KEEPALIVE) => {
                     if tx.try_send(Bytes::from_static(b": keepalive\n\n")).is_err() { return; }

@@ -52,8 +52,11 @@
         status.className = "show " + m.priority;
       }
     });
-    es.addEventListener("receipt", function () {
+    es.addEventListener("receipt", function (ev) {
       if (!receiptsLive) { return; }
+      var n = null;
+      try { n = JSON.parse(ev.data).n; } catch (e) { n = null; }
+      if (String(n) === receiptsLive.getAttribute("data-live-receipts")) { return; }
       clearTimeout(reloadTimer);
       reloadTimer = setTimeout(function () { window.location.reload(); }, 300);
     });

@@ -124,7 +124,7 @@ pub async fn page(ctx: &Ctx<'_>) -> Resp {
             ctx,
             "ocu",
             &tr.t("nav-ocu"),
-            html! { div data-live-receipts="1" { (body) } },
+            html! { div data-live-receipts=(ctx.console.service.receipts_version()) { (body) } },
         ),
     )
 }

@@ -78,7 +78,7 @@ pub async fn page(ctx: &Ctx<'_>) -> Resp {
             ctx,
             "sent",
             &tr.t("nav-sent"),
-            html! { div data-live-receipts="1" { (body) } },
+            html! { div data-live-receipts=(ctx.console.service.receipts_version()) { (body) } },
         ),
     )
 }
