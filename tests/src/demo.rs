@@ -153,10 +153,16 @@ const READERS: [&str; 7] = [
 ];
 
 /// Start the example federation and play the operation. Returns the federation, still
-/// running, for `--keep-running`.
-pub async fn run() -> Result<Federation> {
+/// running, for `--keep-running`. With `consoles`, every node also serves the officers'
+/// console (officers of [`crate::console::OFFICERS`]).
+pub async fn run(consoles: bool) -> Result<Federation> {
     say("Starting the example federation: a fresh CA, a hub and 8 nodes on 127.0.0.1");
-    let mut fed = Federation::start(EXAMPLE_POLICY, &EXAMPLE_NODES).await?;
+    let mut fed = if consoles {
+        let ids: Vec<&str> = EXAMPLE_NODES.iter().map(|(id, _)| *id).collect();
+        crate::console::start(EXAMPLE_POLICY, &EXAMPLE_NODES, &ids).await?
+    } else {
+        Federation::start(EXAMPLE_POLICY, &EXAMPLE_NODES).await?
+    };
     saw(
         "hub",
         format!("listening on {} (QUIC, mutual TLS)", fed.hub.addr()),

@@ -2,7 +2,9 @@
 //! QUIC with mutual TLS) plays operation COSMO-2 step by step and prints what each party
 //! saw. Exits 0 only if every step happened as described.
 //!
-//! `--keep-running` leaves the federation up and prints how to use `cordon-node` with it.
+//! `--keep-running` leaves the federation up, every node serving the officers' console,
+//! and prints each party's console address and demo login, and how to use `cordon-node`
+//! with it.
 #![forbid(unsafe_code)]
 
 use clap::Parser;
@@ -25,7 +27,7 @@ async fn main() -> std::process::ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    let fed = match cordon_testbed::demo::run().await {
+    let fed = match cordon_testbed::demo::run(args.keep_running).await {
         Ok(f) => f,
         Err(e) => {
             eprintln!("\nDEMO FAILED: {e:#}");
@@ -44,6 +46,13 @@ async fn main() -> std::process::ExitCode {
             "e.g.: cargo run -q -p cordon-node -- inbox --config {}",
             fed.configs["BE-NCP"].display()
         );
+        println!("\nEach party's web console (log in as `officer`, `reader` or `admin`, password \"{}\"):", cordon_testbed::console::PASSWORD);
+        for id in fed.configs.keys() {
+            if let Ok(url) = cordon_testbed::console::url(&fed, id) {
+                println!("  {id:<8} {url}/");
+            }
+        }
+        println!("Click through operation COSMO-2: the OCU's console shows its notice and the grid of who has it; BE-NCP's inbox the alert, the tracking updates and the seizure report.");
         let _ = tokio::signal::ctrl_c().await;
     }
     fed.shutdown().await;
