@@ -58,7 +58,7 @@ pub fn stacked(label: &str, days: &[String], series: &[(String, Vec<u64>)]) -> M
                         rect x=(format!("{:.1}", x + 2.0)) y=(format!("{top:.1}")) width=(format!("{:.1}", col_w - 4.0)) height=(format!("{h:.1}")) fill=(PALETTE[s % PALETTE.len()]) {
                             title { (day) ": " (v) }
                         }
-                        @let _ = { y = top; };
+                        @let () = y = top;
                     }
                 }
                 @if d % ((days.len() / 8).max(1)) == 0 {

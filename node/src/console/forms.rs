@@ -530,8 +530,7 @@ pub fn form_field_of(path: &str) -> String {
             _ => {}
         }
     }
-    let out = out.replace("goods.commodity.", "goods.");
-    out
+    out.replace("goods.commodity.", "goods.")
 }
 
 #[cfg(test)]

@@ -98,7 +98,7 @@ pub fn cookie<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
 }
 
 /// A request header as text.
-pub fn header_str<'a>(req: &'a Request<Incoming>, name: header::HeaderName) -> Option<&'a str> {
+pub fn header_str(req: &Request<Incoming>, name: header::HeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 

@@ -78,7 +78,7 @@ impl Lang {
                 .find_map(|b| b.trim().strip_prefix("q="))
                 .and_then(|q| q.trim().parse::<f32>().ok())
                 .unwrap_or(1.0);
-            if !(q > 0.0) {
+            if q.is_nan() || q <= 0.0 {
                 continue;
             }
             if let Some(lang) = Lang::from_code(tag) {

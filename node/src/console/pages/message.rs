@@ -2,6 +2,10 @@
 //! timeline of a tracking request, and the actions (acknowledge, reply, feedback,
 //! seizure report, tracking update).
 
+// The error answer is built at most once per request; boxing it would only add an
+// allocation.
+#![allow(clippy::result_large_err)]
+
 use cordon_common::msg::MessageKind;
 use hyper::header::{HeaderValue, CONTENT_DISPOSITION};
 use hyper::StatusCode;

@@ -20,7 +20,7 @@ pub async fn with_receipts(
     ctx: &Ctx<'_>,
 ) -> Result<Vec<(SentItem, Option<ReceiptReport>)>, crate::service::ServiceError> {
     let mut items = ctx.console.service.sent(LIMIT).await?;
-    items.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    items.sort_by_key(|i| std::cmp::Reverse(i.created_at));
     let mut out = Vec::with_capacity(items.len());
     for i in items {
         let r = ctx.console.service.receipts(i.id).await.ok();
