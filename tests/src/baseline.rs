@@ -6,7 +6,10 @@
 //! server uses the federation's hub certificate and requires a client certificate
 //! chained to the federation root (rustls's `WebPkiClientVerifier`), TLS 1.3, with the
 //! same QUIC transport settings as the hub, so that the two differ only by what Cordon
-//! does. Messages are a 4-byte big-endian length and the payload.
+//! does. Messages are a 4-byte big-endian length and the payload. Every client
+//! connection has a UDP socket of its own, as every node has (200 connections sharing one
+//! socket overflow its receive buffer in a fan-out), and the server's socket has the
+//! hub's receive buffer (`cordon_hub::server::widen_receive_buffer`).
 //!
 //! - [`round_trips`]: N connections; requests at a fixed total rate, round robin; the
 //!   server echoes each; the time until the echo is back (Cordon's publish-to-delivery
@@ -139,7 +142,15 @@ impl BareServer {
         std::thread::Builder::new()
             .name("bare-journal".into())
             .spawn(move || group_commit(file, entries))?;
-        let endpoint = quinn::Endpoint::server(server, "127.0.0.1:0".parse()?)?;
+        // The hub's socket, with the hub's receive buffer.
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+        cordon_hub::server::widen_receive_buffer(&socket);
+        let endpoint = quinn::Endpoint::new(
+            quinn::EndpointConfig::default(),
+            Some(server),
+            socket,
+            Arc::new(quinn::TokioRuntime),
+        )?;
         let addr = endpoint.local_addr()?;
         let shared = Shared {
             subscribers: Arc::default(),
@@ -273,6 +284,14 @@ impl BareClient {
         Ok(Self { endpoint, config })
     }
 
+    /// The same client on a UDP socket of its own.
+    pub fn on_own_socket(&self) -> Result<Self> {
+        Ok(Self {
+            endpoint: quinn::Endpoint::client("127.0.0.1:0".parse()?)?,
+            config: self.config.clone(),
+        })
+    }
+
     /// A new connection to `addr`.
     pub async fn connect(&self, addr: SocketAddr) -> Result<quinn::Connection> {
         Ok(self
@@ -291,8 +310,9 @@ async fn open(
     Ok((send, recv))
 }
 
-/// `conns` connections; `rate` requests of 1 KiB per second in all, round robin, for
-/// `seconds`, echoed as `echo` says; each request's time until its echo is back, sorted.
+/// `conns` connections, each from a socket of its own; `rate` requests of 1 KiB per
+/// second in all, round robin, for `seconds`, echoed as `echo` says; each request's time
+/// until its echo is back, sorted.
 pub async fn round_trips(
     client: &BareClient,
     addr: SocketAddr,
@@ -308,12 +328,14 @@ pub async fn round_trips(
     let mut lanes = Vec::with_capacity(conns);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Duration>();
     for _ in 0..conns.max(1) {
-        let conn = client.connect(addr).await?;
+        // Each on its own socket, as each node has one.
+        let own = client.on_own_socket()?;
+        let conn = own.connect(addr).await?;
         let (mut send, mut recv) = open(&conn, kind).await?;
         let (tx, mut rx) = mpsc::channel::<(Instant, Vec<u8>)>(64);
         let done = done_tx.clone();
         tokio::spawn(async move {
-            let _conn = conn;
+            let _conn = (own, conn);
             while let Some((t, msg)) = rx.recv().await {
                 if write_message(&mut send, &msg).await.is_err() {
                     return;
@@ -350,9 +372,9 @@ pub async fn round_trips(
     Ok(out)
 }
 
-/// `subscribers` connections subscribe; one more publishes `count` messages of 1 KiB,
-/// one at a time, 50 ms apart; for each, the time until the last subscriber has it,
-/// sorted.
+/// `subscribers` connections, each from a socket of its own, subscribe; one more
+/// publishes `count` messages of 1 KiB, one at a time, 50 ms apart; for each, the time
+/// until the last subscriber has it, sorted.
 pub async fn fan_out(
     client: &BareClient,
     addr: SocketAddr,
@@ -363,7 +385,9 @@ pub async fn fan_out(
     let all_in = Arc::new(Notify::new());
     let mut keep = Vec::with_capacity(subscribers);
     for _ in 0..subscribers {
-        let conn = client.connect(addr).await?;
+        // Each on its own socket, as each node has one.
+        let own = client.on_own_socket()?;
+        let conn = own.connect(addr).await?;
         let (send, mut recv) = open(&conn, SUBSCRIBE).await?;
         if read_message(&mut recv).await?.as_deref() != Some(b"ok".as_slice()) {
             bail!("subscription not acknowledged");
@@ -376,7 +400,7 @@ pub async fn fan_out(
                 }
             }
         });
-        keep.push((conn, send));
+        keep.push((own, conn, send));
     }
     let conn = client.connect(addr).await?;
     let (mut send, _recv) = open(&conn, PUBLISH).await?;
