@@ -1,7 +1,10 @@
-//! Whether the hub takes publishes now. It refuses them, with a reason that says what to
-//! do, while its audit log cannot be written (it must not run without its trail) or while
-//! the disk of its data directory has less than `limits.min_free_disk_bytes` available
-//! (checked with statvfs at each publish, a system call of about a microsecond).
+//! Whether the hub takes publishes now. It refuses them (`unavailable`: the node keeps the
+//! message and sends it again), with a reason that says what to do, while its store has
+//! met an I/O error and is not open again yet, while its audit log cannot be written (it
+//! must not run without its trail), or while the disk of its data directory has less
+//! than `limits.min_free_disk_bytes` available (checked with statvfs at each publish, a
+//! system call of about a microsecond). The first two end by themselves once the disk
+//! takes writes again: the hub retries them on a timer.
 
 use std::path::Path;
 
@@ -9,10 +12,17 @@ use crate::state::HubState;
 
 /// The reason to refuse a publish now, if there is one.
 pub fn refuse_publish(state: &HubState) -> Option<String> {
+    if state.store.failed() {
+        return Some(
+            "the hub's store met an I/O error (a full disk?) and is not open again yet; \
+             the node keeps the message and sends it again"
+                .into(),
+        );
+    }
     if !state.audit.writable() {
         return Some(
-            "the hub cannot write its audit log, so it takes no publishes; the node keeps \
-             the message and sends it again once an operator has fixed the hub"
+            "the hub cannot write its audit log (a full disk?), so it takes no publishes \
+             until it can again; the node keeps the message and sends it again"
                 .into(),
         );
     }

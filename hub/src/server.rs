@@ -179,6 +179,7 @@ impl RunningHub {
             reason: e.to_string(),
         };
         let socket = std::net::UdpSocket::bind(config.listen).map_err(bind)?;
+        widen_receive_buffer(&socket);
         let endpoint = quinn::Endpoint::new(
             endpoint_config,
             Some(server),
@@ -285,5 +286,57 @@ impl RunningHub {
             _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
         }
         self.shutdown().await;
+    }
+}
+
+/// Receive buffer asked for the hub's UDP socket. After a restart every node reconnects
+/// within a few hundred milliseconds, and each first packet (a QUIC Initial) is padded to
+/// 1 200 bytes or more: Linux's default of 208 KiB holds about 170 of them, and a node
+/// whose Initial is dropped waits for QUIC's probe timeout (1 s, then 2, 4, ...) before it
+/// tries again. 4 MiB holds a storm of 1 000 nodes with room for their retransmissions
+/// (docs/PERFORMANCE.md, the reconnect storm).
+pub const RECEIVE_BUFFER_BYTES: usize = 4 << 20;
+
+/// Ask for [`RECEIVE_BUFFER_BYTES`] on `socket`; the kernel caps it at
+/// `net.core.rmem_max`, which is said in a warning if it is lower.
+pub fn widen_receive_buffer(socket: &std::net::UdpSocket) {
+    use rustix::net::sockopt::{set_socket_recv_buffer_size, socket_recv_buffer_size};
+    if let Err(e) = set_socket_recv_buffer_size(socket, RECEIVE_BUFFER_BYTES) {
+        tracing::warn!(error = %e, "cannot set the UDP receive buffer");
+        return;
+    }
+    // Linux reports twice what it grants (the doubling covers its bookkeeping).
+    match socket_recv_buffer_size(socket) {
+        Ok(got) if got / 2 < RECEIVE_BUFFER_BYTES => tracing::warn!(
+            granted = got / 2,
+            asked = RECEIVE_BUFFER_BYTES,
+            "the UDP receive buffer is smaller than asked (net.core.rmem_max): a reconnect \
+             storm may lose first packets and nodes then wait for QUIC's probe timeout; raise \
+             it with `sysctl -w net.core.rmem_max={}`",
+            RECEIVE_BUFFER_BYTES
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot read the UDP receive buffer size"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hub_socket_gets_the_receive_buffer_the_kernel_allows() {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let before = rustix::net::sockopt::socket_recv_buffer_size(&socket).unwrap();
+        widen_receive_buffer(&socket);
+        let after = rustix::net::sockopt::socket_recv_buffer_size(&socket).unwrap();
+        let Some(max) = std::fs::read_to_string("/proc/sys/net/core/rmem_max")
+            .ok()
+            .and_then(|t| t.trim().parse::<usize>().ok())
+        else {
+            return;
+        };
+        // Linux reports twice what it grants, and grants at most rmem_max.
+        assert_eq!(after / 2, RECEIVE_BUFFER_BYTES.min(max), "was {before}");
     }
 }

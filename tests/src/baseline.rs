@@ -6,22 +6,35 @@
 //! server uses the federation's hub certificate and requires a client certificate
 //! chained to the federation root (rustls's `WebPkiClientVerifier`), TLS 1.3, with the
 //! same QUIC transport settings as the hub, so that the two differ only by what Cordon
-//! does. Messages are a 4-byte big-endian length and the payload.
+//! does. Messages are a 4-byte big-endian length and the payload. Every client
+//! connection has a UDP socket of its own, as every node has (200 connections sharing one
+//! socket overflow its receive buffer in a fan-out), and the server's socket has the
+//! hub's receive buffer (`cordon_hub::server::widen_receive_buffer`).
 //!
 //! - [`round_trips`]: N connections; requests at a fixed total rate, round robin; the
 //!   server echoes each; the time until the echo is back (Cordon's publish-to-delivery
-//!   is one such trip through the hub: publisher → hub → reader).
+//!   is one such trip through the hub: publisher → hub → reader). [`Echo::Plain`] stores
+//!   nothing; [`Echo::Durable`] appends each request to a journal file and fsyncs it
+//!   before echoing, by group commit as the hub does: one thread takes every request
+//!   waiting, writes them with one `write` and one `fdatasync`, then answers them all
+//!   (the hub's committer does that too, plus its B-tree). It separates what durability
+//!   costs on this disk from what Cordon's code costs.
 //! - [`fan_out`]: N connections subscribe; one publishes a message that the server
-//!   writes to all N; the time until the last has it (Cordon's flash notice).
-//! - [`handshakes`]: N connections opened at once; the time until all are up.
+//!   hands to all N subscribers' own writer tasks at once (as the hub wakes N delivery
+//!   lanes), which write concurrently; the time until the last has it (Cordon's flash
+//!   notice).
+//! - [`handshakes`]: N connections, each from its own UDP socket, opened with at most a
+//!   given number in flight; the time until all are up, and each one's handshake time.
 
+use std::io::Write;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use cordon_common::quic::{crypto_provider, transport_config, TransportLimits};
-use tokio::sync::{mpsc, oneshot, Mutex, Notify};
+use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
 
 use crate::{NodeCreds, Pki};
 use rustls_pki_types::pem::PemObject;
@@ -32,8 +45,23 @@ const MAX_MESSAGE: usize = 64 * 1024;
 
 /// Stream kinds, the first byte a client writes on a stream.
 const ECHO: u8 = b'E';
+const DURABLE_ECHO: u8 = b'D';
 const SUBSCRIBE: u8 = b'S';
 const PUBLISH: u8 = b'P';
+
+/// Messages waiting for one subscriber's writer task.
+const SUBSCRIBER_QUEUE: usize = 64;
+/// Requests waiting for the journal (back-pressure beyond it).
+const JOURNAL_QUEUE: usize = 4096;
+
+/// Whether the echo server stores a request durably before it answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Echo {
+    /// Echo at once: QUIC and TLS alone.
+    Plain,
+    /// Append to the journal and fsync (group commit) first.
+    Durable,
+}
 
 async fn read_message(recv: &mut quinn::RecvStream) -> Result<Option<Vec<u8>>> {
     let mut len = [0u8; 4];
@@ -72,11 +100,22 @@ impl Drop for BareServer {
     }
 }
 
-type Subscribers = Arc<Mutex<Vec<quinn::SendStream>>>;
+/// Each subscriber's writer task, fed through its own bounded queue.
+type Subscribers = Arc<std::sync::Mutex<Vec<mpsc::Sender<Arc<[u8]>>>>>;
+/// A request to make durable, and who waits for it.
+type JournalEntry = (Vec<u8>, oneshot::Sender<()>);
+
+/// What every stream of the server shares.
+#[derive(Clone)]
+struct Shared {
+    subscribers: Subscribers,
+    journal: mpsc::Sender<JournalEntry>,
+}
 
 impl BareServer {
-    /// Start it with the hub certificate of `pki`, requiring clients of its root.
-    pub fn start(pki: &Pki) -> Result<Self> {
+    /// Start it with the hub certificate of `pki`, requiring clients of its root; its
+    /// durable echo's journal is `journal` (truncated).
+    pub fn start(pki: &Pki, journal: &Path) -> Result<Self> {
         let mut roots = rustls::RootCertStore::empty();
         for r in pki.roots()? {
             roots.add(r)?;
@@ -97,17 +136,34 @@ impl BareServer {
             quinn::crypto::rustls::QuicServerConfig::try_from(tls)?,
         ));
         server.transport_config(Arc::new(transport_config(&TransportLimits::default())));
-        let endpoint = quinn::Endpoint::server(server, "127.0.0.1:0".parse()?)?;
+        let file = std::fs::File::create(journal)
+            .with_context(|| format!("creating {}", journal.display()))?;
+        let (journal, entries) = mpsc::channel(JOURNAL_QUEUE);
+        std::thread::Builder::new()
+            .name("bare-journal".into())
+            .spawn(move || group_commit(file, entries))?;
+        // The hub's socket, with the hub's receive buffer.
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+        cordon_hub::server::widen_receive_buffer(&socket);
+        let endpoint = quinn::Endpoint::new(
+            quinn::EndpointConfig::default(),
+            Some(server),
+            socket,
+            Arc::new(quinn::TokioRuntime),
+        )?;
         let addr = endpoint.local_addr()?;
-        let subscribers: Subscribers = Arc::default();
+        let shared = Shared {
+            subscribers: Arc::default(),
+            journal,
+        };
         let ep = endpoint.clone();
         tokio::spawn(async move {
             while let Some(incoming) = ep.accept().await {
-                let subscribers = subscribers.clone();
+                let shared = shared.clone();
                 tokio::spawn(async move {
                     let Ok(conn) = incoming.await else { return };
                     while let Ok((send, recv)) = conn.accept_bi().await {
-                        tokio::spawn(serve_stream(send, recv, subscribers.clone()));
+                        tokio::spawn(serve_stream(send, recv, shared.clone()));
                     }
                 });
             }
@@ -116,7 +172,35 @@ impl BareServer {
     }
 }
 
-async fn serve_stream(mut send: quinn::SendStream, mut recv: quinn::RecvStream, subs: Subscribers) {
+/// The journal's group commit: take every request waiting, write them all with one
+/// `write` and one `fdatasync`, then answer each. Ends when the server is gone.
+fn group_commit(mut file: std::fs::File, mut entries: mpsc::Receiver<JournalEntry>) {
+    let mut buf = Vec::new();
+    let mut waiting = Vec::new();
+    while let Some(first) = entries.blocking_recv() {
+        let mut next = Some(first);
+        while let Some((msg, done)) = next {
+            buf.extend_from_slice(&u32::try_from(msg.len()).unwrap_or(u32::MAX).to_be_bytes());
+            buf.extend_from_slice(&msg);
+            waiting.push(done);
+            next = entries.try_recv().ok();
+        }
+        if file
+            .write_all(&buf)
+            .and_then(|()| file.sync_data())
+            .is_err()
+        {
+            // The waiters see their request dropped: the round trip fails.
+            return;
+        }
+        buf.clear();
+        for done in waiting.drain(..) {
+            let _ = done.send(());
+        }
+    }
+}
+
+async fn serve_stream(mut send: quinn::SendStream, mut recv: quinn::RecvStream, shared: Shared) {
     let mut kind = [0u8; 1];
     if recv.read_exact(&mut kind).await.is_err() {
         return;
@@ -129,15 +213,42 @@ async fn serve_stream(mut send: quinn::SendStream, mut recv: quinn::RecvStream, 
                 }
             }
         }
+        DURABLE_ECHO => {
+            while let Ok(Some(m)) = read_message(&mut recv).await {
+                let (done, durable) = oneshot::channel();
+                if shared.journal.send((m.clone(), done)).await.is_err()
+                    || durable.await.is_err()
+                    || write_message(&mut send, &m).await.is_err()
+                {
+                    return;
+                }
+            }
+        }
         // Acknowledge, so that the client knows it is registered.
         SUBSCRIBE if write_message(&mut send, b"ok").await.is_ok() => {
-            subs.lock().await.push(send);
+            let (tx, mut rx) = mpsc::channel::<Arc<[u8]>>(SUBSCRIBER_QUEUE);
+            shared
+                .subscribers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(tx);
+            while let Some(m) = rx.recv().await {
+                if write_message(&mut send, &m).await.is_err() {
+                    return;
+                }
+            }
         }
         PUBLISH => {
             while let Ok(Some(m)) = read_message(&mut recv).await {
-                let mut all = subs.lock().await;
-                for s in all.iter_mut() {
-                    let _ = write_message(s, &m).await;
+                let m: Arc<[u8]> = m.into();
+                // Handed to every writer task; they write concurrently.
+                let all = shared
+                    .subscribers
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .clone();
+                for s in all {
+                    let _ = s.send(m.clone()).await;
                 }
             }
         }
@@ -173,6 +284,14 @@ impl BareClient {
         Ok(Self { endpoint, config })
     }
 
+    /// The same client on a UDP socket of its own.
+    pub fn on_own_socket(&self) -> Result<Self> {
+        Ok(Self {
+            endpoint: quinn::Endpoint::client("127.0.0.1:0".parse()?)?,
+            config: self.config.clone(),
+        })
+    }
+
     /// A new connection to `addr`.
     pub async fn connect(&self, addr: SocketAddr) -> Result<quinn::Connection> {
         Ok(self
@@ -191,24 +310,32 @@ async fn open(
     Ok((send, recv))
 }
 
-/// `conns` connections; `rate` requests of 1 KiB per second in all, round robin, for
-/// `seconds`; each request's time until its echo is back, sorted.
+/// `conns` connections, each from a socket of its own; `rate` requests of 1 KiB per
+/// second in all, round robin, for `seconds`, echoed as `echo` says; each request's time
+/// until its echo is back, sorted.
 pub async fn round_trips(
     client: &BareClient,
     addr: SocketAddr,
+    echo: Echo,
     conns: usize,
     rate: u64,
     seconds: u64,
 ) -> Result<Vec<Duration>> {
+    let kind = match echo {
+        Echo::Plain => ECHO,
+        Echo::Durable => DURABLE_ECHO,
+    };
     let mut lanes = Vec::with_capacity(conns);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Duration>();
     for _ in 0..conns.max(1) {
-        let conn = client.connect(addr).await?;
-        let (mut send, mut recv) = open(&conn, ECHO).await?;
+        // Each on its own socket, as each node has one.
+        let own = client.on_own_socket()?;
+        let conn = own.connect(addr).await?;
+        let (mut send, mut recv) = open(&conn, kind).await?;
         let (tx, mut rx) = mpsc::channel::<(Instant, Vec<u8>)>(64);
         let done = done_tx.clone();
         tokio::spawn(async move {
-            let _conn = conn;
+            let _conn = (own, conn);
             while let Some((t, msg)) = rx.recv().await {
                 if write_message(&mut send, &msg).await.is_err() {
                     return;
@@ -245,9 +372,9 @@ pub async fn round_trips(
     Ok(out)
 }
 
-/// `subscribers` connections subscribe; one more publishes `count` messages of 1 KiB,
-/// one at a time, 50 ms apart; for each, the time until the last subscriber has it,
-/// sorted.
+/// `subscribers` connections, each from a socket of its own, subscribe; one more
+/// publishes `count` messages of 1 KiB, one at a time, 50 ms apart; for each, the time
+/// until the last subscriber has it, sorted.
 pub async fn fan_out(
     client: &BareClient,
     addr: SocketAddr,
@@ -258,7 +385,9 @@ pub async fn fan_out(
     let all_in = Arc::new(Notify::new());
     let mut keep = Vec::with_capacity(subscribers);
     for _ in 0..subscribers {
-        let conn = client.connect(addr).await?;
+        // Each on its own socket, as each node has one.
+        let own = client.on_own_socket()?;
+        let conn = own.connect(addr).await?;
         let (send, mut recv) = open(&conn, SUBSCRIBE).await?;
         if read_message(&mut recv).await?.as_deref() != Some(b"ok".as_slice()) {
             bail!("subscription not acknowledged");
@@ -271,7 +400,7 @@ pub async fn fan_out(
                 }
             }
         });
-        keep.push((conn, send));
+        keep.push((own, conn, send));
     }
     let conn = client.connect(addr).await?;
     let (mut send, _recv) = open(&conn, PUBLISH).await?;
@@ -291,24 +420,61 @@ pub async fn fan_out(
     Ok(out)
 }
 
-/// Open `n` connections at once, each from its own client endpoint; the time until all
-/// are established.
-pub async fn handshakes(clients: &[BareClient], addr: SocketAddr) -> Result<Duration> {
+/// What [`handshakes`] measured.
+#[derive(Debug)]
+pub struct Handshakes {
+    /// From the first attempt until every connection was up.
+    pub took: Duration,
+    /// Each connection's handshake, from its attempt until it was up, sorted.
+    pub each: Vec<Duration>,
+}
+
+impl Handshakes {
+    /// Handshakes completed per second over the whole run.
+    pub fn rate(&self) -> f64 {
+        self.each.len() as f64 / self.took.as_secs_f64().max(1e-9)
+    }
+}
+
+/// Open one connection from each client endpoint (each its own UDP socket, as nodes
+/// are), at most `in_flight` handshakes at a time; every connection is kept open until
+/// all are up. Opening many more at once makes the simultaneous Initials and replies
+/// overflow the sockets' buffers on loopback, and a lost handshake packet waits for
+/// QUIC's probe timeout: that measures the buffers, not the handshakes.
+pub async fn handshakes(
+    clients: &[BareClient],
+    addr: SocketAddr,
+    in_flight: usize,
+) -> Result<Handshakes> {
+    let permits = Arc::new(Semaphore::new(in_flight.max(1)));
     let start = Instant::now();
     let mut tasks = Vec::with_capacity(clients.len());
     for c in clients {
-        let c = c.clone();
+        let (c, permits) = (c.clone(), permits.clone());
         let (tx, rx) = oneshot::channel();
         tokio::spawn(async move {
-            let _ = tx.send(c.connect(addr).await);
+            let result = async {
+                let _permit = permits.acquire_owned().await?;
+                let t = Instant::now();
+                let conn = tokio::time::timeout(Duration::from_secs(30), c.connect(addr))
+                    .await
+                    .context("a handshake took over 30 s")??;
+                Ok::<_, anyhow::Error>((conn, t.elapsed()))
+            }
+            .await;
+            let _ = tx.send(result);
         });
         tasks.push(rx);
     }
     let mut conns = Vec::with_capacity(tasks.len());
+    let mut each = Vec::with_capacity(tasks.len());
     for rx in tasks {
-        conns.push(rx.await??);
+        let (conn, took) = rx.await??;
+        conns.push(conn);
+        each.push(took);
     }
     let took = start.elapsed();
     drop(conns);
-    Ok(took)
+    each.sort();
+    Ok(Handshakes { took, each })
 }

@@ -76,8 +76,9 @@ pub enum AuditError {
         /// The maximum.
         max: usize,
     },
-    /// An earlier write failed, so the file may end in a partial record: the log takes no
-    /// more records until it is reopened (which checks the end of the file).
+    /// An earlier write or fsync failed, so the file may end in a partial record: the log
+    /// takes no more records until `AuditLog::recover` has cut that off and written the
+    /// records again.
     #[error("audit log {path}: an earlier write failed; no more records are accepted")]
     Failed {
         /// The log file.

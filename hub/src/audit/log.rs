@@ -14,7 +14,8 @@ use super::record::{
     check_line, encode, format_at, AuditHead, ChainHash, LineProblem, MAX_LINE_BYTES,
 };
 
-/// Default bound on records buffered in memory before the log writes them by itself:
+/// Default bound on records buffered in memory before the log writes and fsyncs them by
+/// itself:
 /// 4096 records, about 1–2 MiB at typical record sizes (200–500 bytes).
 pub const DEFAULT_MAX_PENDING: usize = 4096;
 
@@ -22,16 +23,30 @@ pub const DEFAULT_MAX_PENDING: usize = 4096;
 ///
 /// Records are buffered in memory until [`AuditLog::sync`] (the hub calls it once per
 /// group commit) or until [`AuditLog::max_pending`] records are waiting, when they are
-/// written (not fsync'd) by themselves. The file is locked against a second writer while
-/// open. If a write fails, the log refuses every later record ([`AuditError::Failed`]):
-/// the hub must stop rather than run without its audit trail.
+/// written and fsync'd by themselves. The file is locked against a second writer while
+/// open.
+///
+/// Every record since the last successful sync stays in memory (at most
+/// [`AuditLog::max_pending`]) until it is durable. If a write or an fsync fails (a full
+/// disk), the log refuses later records ([`AuditError::Failed`]) until
+/// [`AuditLog::recover`] has cut the file back to its last durable length (dropping any
+/// partial record) and written those records again: nothing appended is lost, and no
+/// record is written twice.
 #[derive(Debug)]
 pub struct AuditLog {
     path: PathBuf,
     file: File,
     head: AuditHead,
     durable: AuditHead,
-    pending: Vec<u8>,
+    /// The file's length as of the last successful sync (or the open).
+    durable_len: u64,
+    /// Every record appended since the last successful sync, written or not.
+    unsynced: Vec<u8>,
+    /// Records in `unsynced`.
+    unsynced_records: usize,
+    /// The bytes of `unsynced` written to the file (not yet fsync'd).
+    written: usize,
+    /// The records of `unsynced` not written yet.
     pending_records: usize,
     max_pending: usize,
     failed: bool,
@@ -142,7 +157,10 @@ impl AuditLog {
             file,
             head,
             durable: head,
-            pending: Vec::new(),
+            durable_len: len,
+            unsynced: Vec::new(),
+            unsynced_records: 0,
+            written: 0,
             pending_records: 0,
             max_pending: max_pending.max(1),
             failed: false,
@@ -267,7 +285,10 @@ impl AuditLog {
     }
 
     /// Appends `event` stamped `at_ms` (ms since the epoch) and returns the new head. The
-    /// record is buffered; it is durable once [`AuditLog::sync`] returns.
+    /// record is buffered; it is durable once [`AuditLog::sync`] returns. An error means
+    /// the record was not appended. When this record fills the buffer, the log syncs by
+    /// itself; if that fails the record is still appended (kept in memory, written by
+    /// [`AuditLog::recover`]) and the log is failed ([`AuditLog::failed`]).
     pub fn append_at(&mut self, event: AuditEvent, at_ms: u64) -> Result<AuditHead, AuditError> {
         self.check_usable()?;
         let at = format_at(at_ms)
@@ -281,14 +302,16 @@ impl AuditLog {
                 max: MAX_LINE_BYTES,
             });
         }
-        self.pending.extend_from_slice(&record.line);
+        self.unsynced.extend_from_slice(&record.line);
+        self.unsynced_records += 1;
         self.pending_records += 1;
         self.head = AuditHead {
             seq,
             hash: record.hash,
         };
-        if self.pending_records >= self.max_pending {
-            self.write_pending()?;
+        if self.unsynced_records >= self.max_pending {
+            // A failure is kept in `failed`, reported by the next sync or append.
+            let _ = self.sync();
         }
         Ok(self.head)
     }
@@ -300,15 +323,49 @@ impl AuditLog {
         if self.durable != self.head {
             if let Err(source) = self.file.sync_data() {
                 self.failed = true;
-                return Err(AuditError::Io {
-                    path: self.path.display().to_string(),
-                    action: "fsync",
-                    source,
-                });
+                return Err(self.io("fsync", source));
             }
             self.durable = self.head;
+            self.durable_len += self.unsynced.len() as u64;
+            self.unsynced.clear();
+            self.unsynced_records = 0;
+            self.written = 0;
         }
         Ok(self.durable)
+    }
+
+    /// Whether a write or an fsync has failed and [`AuditLog::recover`] has not
+    /// succeeded since.
+    pub fn failed(&self) -> bool {
+        self.failed
+    }
+
+    /// After a failed write or fsync: cut the file back to its last durable length
+    /// (whatever part of the records after it reached the file, a partial record
+    /// included), write those records again and fsync. Returns the durable head, or the
+    /// error while the cause lasts (the disk still full), when it can be called again.
+    /// Without a failure, the same as [`AuditLog::sync`].
+    pub fn recover(&mut self) -> Result<AuditHead, AuditError> {
+        if self.failed {
+            // Shortening needs no space. After a failed fsync the kernel may have
+            // dropped the written pages, so everything since the last sync is written
+            // again, not only what failed.
+            self.file
+                .set_len(self.durable_len)
+                .map_err(|source| self.io("truncate", source))?;
+            self.written = 0;
+            self.pending_records = self.unsynced_records;
+            self.failed = false;
+        }
+        self.sync()
+    }
+
+    fn io(&self, action: &'static str, source: std::io::Error) -> AuditError {
+        AuditError::Io {
+            path: self.path.display().to_string(),
+            action,
+            source,
+        }
     }
 
     fn check_usable(&self) -> Result<(), AuditError> {
@@ -322,18 +379,16 @@ impl AuditLog {
     }
 
     fn write_pending(&mut self) -> Result<(), AuditError> {
-        if self.pending.is_empty() {
+        if self.written == self.unsynced.len() {
             return Ok(());
         }
-        if let Err(source) = self.file.write_all(&self.pending) {
+        // The file is opened to append: this lands at its end, which is `durable_len`
+        // plus what was written since.
+        if let Err(source) = self.file.write_all(&self.unsynced[self.written..]) {
             self.failed = true;
-            return Err(AuditError::Io {
-                path: self.path.display().to_string(),
-                action: "write",
-                source,
-            });
+            return Err(self.io("write", source));
         }
-        self.pending.clear();
+        self.written = self.unsynced.len();
         self.pending_records = 0;
         Ok(())
     }
@@ -343,8 +398,8 @@ impl Drop for AuditLog {
     /// Writes and fsyncs what is still buffered, best effort: the hub calls
     /// [`AuditLog::sync`] itself on an orderly stop and learns of errors there.
     fn drop(&mut self) {
-        if !self.failed && self.durable != self.head {
-            let _ = self.sync();
+        if self.durable != self.head {
+            let _ = self.recover();
         }
     }
 }

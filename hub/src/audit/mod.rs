@@ -43,6 +43,9 @@
 //!
 //! [`AuditLog`] buffers records in memory (bounded), writes and fsyncs them on
 //! [`AuditLog::sync`], and refuses to resume a log whose last line is not a valid record.
+//! After a failed write or fsync (a full disk) it keeps the records since its last sync
+//! and [`AuditLog::recover`] writes them again, once, after cutting off what part of them
+//! reached the file.
 
 mod checkpoint;
 mod error;

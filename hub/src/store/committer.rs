@@ -8,6 +8,11 @@
 //! long, so they ride along with the next message commit, or are committed on their own
 //! [`LAZY_WRITE_DELAY`] after the first of them arrived. A message never waits behind a
 //! commit that carries no message while messages are flowing (docs/PERFORMANCE.md).
+//!
+//! A store that has met an I/O error ([`Store::failed`]: a full disk) is reopened by this
+//! thread, every [`REOPEN_EVERY`] while it is failed and before a commit, so that the hub
+//! stores again by itself once the disk takes writes; meanwhile commits fail and the hub
+//! answers publishes `unavailable` (docs/RELIABILITY.md).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -59,6 +64,7 @@ fn copy(e: &StoreError) -> StoreError {
             size: *size,
         },
         StoreError::Stopped => StoreError::Stopped,
+        StoreError::Io(e) => StoreError::Io(e.clone()),
         other => StoreError::Db(other.to_string()),
     }
 }
@@ -218,6 +224,35 @@ fn run(
     rt.block_on(commit_loop(store, rx, config, observer));
 }
 
+/// Tries to reopen a failed store no more often than this, on a timer and before a
+/// commit.
+pub const REOPEN_EVERY: Duration = Duration::from_millis(500);
+
+/// Reopens a store that has met an I/O error ([`Store::failed`]), at most once per
+/// [`REOPEN_EVERY`].
+struct Reopener {
+    next: tokio::time::Instant,
+}
+
+impl Reopener {
+    /// When to try next, if the store needs it.
+    fn due(&self, store: &dyn Store) -> Option<tokio::time::Instant> {
+        store.failed().then_some(self.next)
+    }
+
+    /// Try now if the store needs it and the last try is long enough ago.
+    fn try_now(&mut self, store: &dyn Store) {
+        let now = tokio::time::Instant::now();
+        if !store.failed() || now < self.next {
+            return;
+        }
+        self.next = now + REOPEN_EVERY;
+        if let Err(e) = store.reopen() {
+            tracing::debug!(error = %e, "the store cannot be opened again yet");
+        }
+    }
+}
+
 async fn commit_loop(
     store: Arc<dyn Store>,
     mut rx: mpsc::Receiver<Request>,
@@ -228,14 +263,25 @@ async fn commit_loop(
     let mut batch = Batch::default();
     // When the lazy writes waiting must be committed, message or not.
     let mut lazy_due: Option<tokio::time::Instant> = None;
+    let mut reopener = Reopener {
+        next: tokio::time::Instant::now(),
+    };
     loop {
-        let next = match lazy_due {
+        let due = lazy_due
+            .into_iter()
+            .chain(reopener.due(store.as_ref()))
+            .min();
+        let next = match due {
             None => rx.recv().await,
             Some(due) => match tokio::time::timeout_at(due, rx.recv()).await {
                 Ok(r) => r,
                 Err(_) => {
-                    batch.commit(store.as_ref(), observer.as_ref());
-                    lazy_due = None;
+                    // A failed store is probed on this timer, with or without requests.
+                    reopener.try_now(store.as_ref());
+                    if lazy_due.is_some_and(|d| d <= tokio::time::Instant::now()) {
+                        batch.commit(store.as_ref(), observer.as_ref());
+                        lazy_due = None;
+                    }
                     continue;
                 }
             },
@@ -250,6 +296,7 @@ async fn commit_loop(
             }
         }
         if !batch.messages.is_empty() {
+            reopener.try_now(store.as_ref());
             batch.commit(store.as_ref(), observer.as_ref());
             lazy_due = None;
         } else if batch.has_lazy() && lazy_due.is_none() {
@@ -258,6 +305,7 @@ async fn commit_loop(
     }
     // Every handle is gone: commit what is left.
     if batch.has_lazy() {
+        reopener.try_now(store.as_ref());
         batch.commit(store.as_ref(), observer.as_ref());
     }
 }

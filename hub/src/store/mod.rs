@@ -13,7 +13,7 @@ mod redb_store;
 mod segments;
 
 pub use committer::{
-    CommitConfig, CommitObserver, GroupCommitter, PendingCommit, LAZY_WRITE_DELAY,
+    CommitConfig, CommitObserver, GroupCommitter, PendingCommit, LAZY_WRITE_DELAY, REOPEN_EVERY,
 };
 pub use redb_store::RedbStore;
 #[cfg(test)]
@@ -156,9 +156,14 @@ pub struct NodeRecord {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// The database reported an error (I/O, corruption, ...).
+    /// The database reported an error (corruption, a refused open, ...).
     #[error("database: {0}")]
     Db(String),
+    /// The database file could not be read or written (a full disk, a failing one): the
+    /// store takes nothing more until it is reopened ([`Store::reopen`]), which the group
+    /// committer tries by itself.
+    #[error("database I/O: {0}")]
+    Io(String),
     /// A stored record does not decode: the file was edited or is corrupt.
     #[error("corrupt record in {table}: {detail}")]
     Corrupt {
@@ -234,6 +239,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// A small named value.
     fn meta_value(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Whether the store has met an I/O error ([`StoreError::Io`]) and takes nothing
+    /// until [`Store::reopen`] succeeds.
+    fn failed(&self) -> bool {
+        false
+    }
+
+    /// After an I/O error, close the store and open it again; `Ok` once it works again
+    /// (at once when it has not failed). Fails while the cause lasts (the disk still
+    /// full): call it again later.
+    fn reopen(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -17,9 +17,19 @@
 //! | `by_operation` | (operation, created-at ms, id) | MessagePack log positions |
 //! | `nodes` | node id | MessagePack [`NodeRecord`] |
 //! | `kv` | name | bytes |
+//!
+//! After an I/O error (a full disk, most often) redb takes nothing more from that
+//! `Database`: every later transaction answers "Previous I/O error occurred. Please close
+//! and re-open the database". The store then counts as failed ([`Store::failed`]) until
+//! [`Store::reopen`] has closed and opened the file again, which the group committer
+//! tries by itself (docs/RELIABILITY.md, disk-full). What was committed before the error
+//! is kept: redb's commits are atomic, and opening the file again repairs it as after a
+//! crash.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use cordon_common::ids::{ChannelName, MessageId, NodeId, OperationName};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -55,7 +65,13 @@ const NODES: TableDefinition<&str, &[u8]> = TableDefinition::new("nodes");
 const KV: TableDefinition<&str, &[u8]> = TableDefinition::new("kv");
 
 fn dberr<E: Into<redb::Error>>(e: E) -> StoreError {
-    StoreError::Db(e.into().to_string())
+    match e.into() {
+        // The file could not be read or written: this `Database` takes nothing more.
+        e @ (redb::Error::Io(_) | redb::Error::PreviousIo | redb::Error::DatabaseClosed) => {
+            StoreError::Io(e.to_string())
+        }
+        e => StoreError::Db(e.to_string()),
+    }
 }
 
 fn corrupt(table: &'static str, e: impl std::fmt::Display) -> StoreError {
@@ -73,20 +89,20 @@ fn encode<T: serde::Serialize>(table: &'static str, v: &T) -> Result<Vec<u8>, St
     rmp_serde::to_vec(v).map_err(|e| corrupt(table, e))
 }
 
-/// The redb-backed [`Store`].
+/// How the store opens its database file: [`Database::create`], or in a test a backend
+/// that fails like a full disk.
+pub(super) type Opener = Arc<dyn Fn(&Path) -> Result<Database, redb::DatabaseError> + Send + Sync>;
+
+/// The database and its envelope segments, opened together.
 #[derive(Debug)]
-pub struct RedbStore {
+struct Files {
     db: Database,
     segments: Segments,
-    path: PathBuf,
-    quota: u64,
 }
 
-impl RedbStore {
-    /// Open (or create) the store file and its envelope segments (`envelopes/` in the
-    /// same directory). `quota_bytes` = 0 means no quota.
-    pub fn open(path: &Path, quota_bytes: u64) -> Result<Self, StoreError> {
-        let db = Database::create(path).map_err(dberr)?;
+impl Files {
+    fn open(path: &Path, opener: &Opener) -> Result<Self, StoreError> {
+        let db = opener(path).map_err(dberr)?;
         let txn = db.begin_write().map_err(dberr)?;
         {
             txn.open_table(ENVELOPES).map_err(dberr)?;
@@ -112,20 +128,82 @@ impl RedbStore {
         let dir = path.with_file_name("envelopes");
         let segments = Segments::open(&dir, |no| known.contains(&no))
             .map_err(|e| StoreError::Db(format!("envelope segments in {}: {e}", dir.display())))?;
+        Ok(Self { db, segments })
+    }
+}
+
+/// The redb-backed [`Store`].
+pub struct RedbStore {
+    /// `None` after a failed reopen: closed, to be opened again.
+    files: RwLock<Option<Files>>,
+    /// The database met an I/O error and must be reopened.
+    failed: AtomicBool,
+    opener: Opener,
+    path: PathBuf,
+    quota: u64,
+}
+
+impl std::fmt::Debug for RedbStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedbStore")
+            .field("path", &self.path)
+            .field("failed", &self.failed)
+            .field("quota", &self.quota)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedbStore {
+    /// Open (or create) the store file and its envelope segments (`envelopes/` in the
+    /// same directory). `quota_bytes` = 0 means no quota.
+    pub fn open(path: &Path, quota_bytes: u64) -> Result<Self, StoreError> {
+        Self::open_with(path, quota_bytes, Arc::new(|p| Database::create(p)))
+    }
+
+    /// [`RedbStore::open`], the database opened (and reopened) by `opener`.
+    pub(super) fn open_with(
+        path: &Path,
+        quota_bytes: u64,
+        opener: Opener,
+    ) -> Result<Self, StoreError> {
+        let files = Files::open(path, &opener)?;
         Ok(Self {
-            db,
-            segments,
+            files: RwLock::new(Some(files)),
+            failed: AtomicBool::new(false),
+            opener,
             path: path.to_path_buf(),
             quota: quota_bytes,
         })
     }
 
-    fn check_quota(&self) -> Result<(), StoreError> {
+    /// Run `f` on the open files. An I/O error marks the store failed: redb takes
+    /// nothing more from this `Database` until it is reopened.
+    fn with<T>(&self, f: impl FnOnce(&Files) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let files = self.files.read().unwrap_or_else(PoisonError::into_inner);
+        let Some(open) = files.as_ref() else {
+            return Err(StoreError::Io(
+                "the database is closed after an I/O error; it is opened again once the disk \
+                 takes writes"
+                    .into(),
+            ));
+        };
+        let result = f(open);
+        if let Err(StoreError::Io(e)) = &result {
+            if !self.failed.swap(true, Ordering::SeqCst) {
+                tracing::error!(error = %e, path = %self.path.display(),
+                    "the store met an I/O error: nothing is stored until it is opened again, \
+                     which the hub tries by itself (free disk space if the disk is full)");
+            }
+        }
+        result
+    }
+
+    fn check_quota(&self, files: &Files) -> Result<(), StoreError> {
         if self.quota == 0 {
             return Ok(());
         }
         let db = std::fs::metadata(&self.path).map_err(|e| StoreError::Db(e.to_string()))?;
-        let size = db.len() + self.segments.bytes();
+        let size = db.len() + files.segments.bytes();
         if size >= self.quota {
             return Err(StoreError::QuotaExceeded {
                 quota: self.quota,
@@ -137,12 +215,12 @@ impl RedbStore {
 
     /// [`Store::commit_batch`], without the clean-up after a failure.
     fn write_batch(
-        &self,
+        files: &Files,
         messages: &[NewMessage],
         cursors: &[CursorUpdate],
         values: &[ValueUpdate],
     ) -> Result<Vec<CommitOutcome>, StoreError> {
-        let txn = self.db.begin_write().map_err(dberr)?;
+        let txn = files.db.begin_write().map_err(dberr)?;
         let mut outcomes = Vec::with_capacity(messages.len());
         let syncing = {
             let mut envelopes = txn.open_table(ENVELOPES).map_err(dberr)?;
@@ -160,7 +238,7 @@ impl RedbStore {
                 fresh.push(in_batch.insert(*id) && seen.get(id).map_err(dberr)?.is_none());
             }
             let to_segments = fresh.iter().filter(|f| **f).count() >= SEGMENT_MIN_BATCH;
-            let appended = self
+            let appended = files
                 .segments
                 .append(
                     messages
@@ -275,25 +353,8 @@ impl RedbStore {
     }
 }
 
-impl Store for RedbStore {
-    fn commit_batch(
-        &self,
-        messages: &[NewMessage],
-        cursors: &[CursorUpdate],
-        values: &[ValueUpdate],
-    ) -> Result<Vec<CommitOutcome>, StoreError> {
-        if !messages.is_empty() {
-            self.check_quota()?;
-        }
-        let result = self.write_batch(messages, cursors, values);
-        if result.is_err() {
-            // Segments this batch created have no committed record: append no more to
-            // them (the next open deletes them).
-            self.segments.abandon();
-        }
-        result
-    }
-
+/// The reads and writes of [`Store`] on the open files.
+impl Files {
     fn contains(&self, id: &MessageId) -> Result<bool, StoreError> {
         let txn = self.db.begin_read().map_err(dberr)?;
         let t = txn.open_table(SEEN).map_err(dberr)?;
@@ -479,5 +540,100 @@ impl Store for RedbStore {
         let txn = self.db.begin_read().map_err(dberr)?;
         let t = txn.open_table(KV).map_err(dberr)?;
         Ok(t.get(key).map_err(dberr)?.map(|g| g.value().to_vec()))
+    }
+}
+
+impl Store for RedbStore {
+    fn commit_batch(
+        &self,
+        messages: &[NewMessage],
+        cursors: &[CursorUpdate],
+        values: &[ValueUpdate],
+    ) -> Result<Vec<CommitOutcome>, StoreError> {
+        self.with(|files| {
+            if !messages.is_empty() {
+                self.check_quota(files)?;
+            }
+            let result = Self::write_batch(files, messages, cursors, values);
+            if result.is_err() {
+                // Segments this batch created have no committed record: append no more
+                // to them (the next open deletes them).
+                files.segments.abandon();
+            }
+            result
+        })
+    }
+
+    fn contains(&self, id: &MessageId) -> Result<bool, StoreError> {
+        self.with(|f| f.contains(id))
+    }
+
+    fn meta(&self, id: &MessageId) -> Result<Option<MessageMeta>, StoreError> {
+        self.with(|f| f.meta(id))
+    }
+
+    fn envelope(&self, id: &MessageId) -> Result<Option<Vec<u8>>, StoreError> {
+        self.with(|f| f.envelope(id))
+    }
+
+    fn read_log(
+        &self,
+        channel: &ChannelName,
+        lane: Lane,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<LogEntry>, StoreError> {
+        self.with(|f| f.read_log(channel, lane, after, limit))
+    }
+
+    fn log_head(&self, channel: &ChannelName, lane: Lane) -> Result<u64, StoreError> {
+        self.with(|f| f.log_head(channel, lane))
+    }
+
+    fn cursor(&self, node: &NodeId, channel: &ChannelName, lane: Lane) -> Result<u64, StoreError> {
+        self.with(|f| f.cursor(node, channel, lane))
+    }
+
+    fn put_node(&self, record: &NodeRecord) -> Result<(), StoreError> {
+        self.with(|f| f.put_node(record))
+    }
+
+    fn nodes(&self) -> Result<Vec<NodeRecord>, StoreError> {
+        self.with(Files::nodes)
+    }
+
+    fn purge_operation(
+        &self,
+        operation: &OperationName,
+        cutoff_ms: u64,
+    ) -> Result<u64, StoreError> {
+        self.with(|f| f.purge_operation(operation, cutoff_ms))
+    }
+
+    fn meta_value(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.with(|f| f.meta_value(key))
+    }
+
+    fn failed(&self) -> bool {
+        self.failed.load(Ordering::SeqCst)
+    }
+
+    fn reopen(&self) -> Result<(), StoreError> {
+        if !self.failed() {
+            return Ok(());
+        }
+        let mut files = self.files.write().unwrap_or_else(PoisonError::into_inner);
+        if !self.failed() {
+            // Reopened by another caller meanwhile.
+            return Ok(());
+        }
+        // Close the failed database first: it holds the file's lock. Nothing can use it
+        // meanwhile (every use holds the read lock).
+        drop(files.take());
+        *files = Some(Files::open(&self.path, &self.opener)?);
+        self.failed.store(false, Ordering::SeqCst);
+        tracing::info!(path = %self.path.display(),
+            "the store is open again after its I/O error and takes writes");
+        Ok(())
     }
 }

@@ -559,3 +559,156 @@ fn the_quota_counts_envelope_segments() {
         "{err:?}"
     );
 }
+
+/// A database file that fails every write, resize and fsync while `full` is set, as a
+/// full disk does (the reads still work).
+#[derive(Debug)]
+struct FullDisk {
+    file: redb::backends::FileBackend,
+    full: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FullDisk {
+    fn check(&self) -> std::io::Result<()> {
+        if self.full.load(Ordering::SeqCst) {
+            Err(std::io::ErrorKind::StorageFull.into())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl redb::StorageBackend for FullDisk {
+    fn len(&self) -> std::io::Result<u64> {
+        self.file.len()
+    }
+    fn read(&self, offset: u64, out: &mut [u8]) -> std::io::Result<()> {
+        self.file.read(offset, out)
+    }
+    fn set_len(&self, len: u64) -> std::io::Result<()> {
+        self.check()?;
+        self.file.set_len(len)
+    }
+    fn sync_data(&self) -> std::io::Result<()> {
+        self.check()?;
+        self.file.sync_data()
+    }
+    fn write(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
+        self.check()?;
+        self.file.write(offset, data)
+    }
+    fn close(&self) -> std::io::Result<()> {
+        self.file.close()
+    }
+}
+
+/// A store on a [`FullDisk`]; the switch that fills the disk.
+fn on_full_disk(dir: &std::path::Path) -> (Arc<RedbStore>, Arc<std::sync::atomic::AtomicBool>) {
+    let full = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let switch = full.clone();
+    let opener: redb_store::Opener = Arc::new(move |path| {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)?;
+        let backend = FullDisk {
+            file: redb::backends::FileBackend::new(file)?,
+            full: switch.clone(),
+        };
+        redb::Database::builder().create_with_backend(backend)
+    });
+    let store = RedbStore::open_with(&dir.join("hub.redb"), 0, opener).unwrap();
+    (Arc::new(store), full)
+}
+
+#[test]
+fn after_an_io_error_the_store_refuses_until_reopened_and_keeps_what_was_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, full) = on_full_disk(dir.path());
+    let c = ch("op/cosmo-2/alerts");
+    let a = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 1);
+    s.commit_batch(std::slice::from_ref(&a), &[], &[]).unwrap();
+
+    full.store(true, Ordering::SeqCst);
+    // A batch for segments: its envelopes reach a segment file, its record does not.
+    let big = many("cosmo-2", SEGMENT_MIN_BATCH, 3);
+    let err = s.commit_batch(&big, &[], &[]);
+    assert!(matches!(err, Err(StoreError::Io(_))), "{err:?}");
+    assert!(s.failed());
+    assert!(!segment_files(dir.path()).is_empty());
+    let b = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 2);
+    let err = s.commit_batch(std::slice::from_ref(&b), &[], &[]);
+    assert!(matches!(err, Err(StoreError::Io(_))), "{err:?}");
+
+    // The disk takes writes again, but this `Database` does not (redb's rule).
+    full.store(false, Ordering::SeqCst);
+    let err = s.commit_batch(std::slice::from_ref(&b), &[], &[]);
+    assert!(matches!(err, Err(StoreError::Io(_))), "{err:?}");
+
+    // Reopening while the disk is still full fails, and can be tried again.
+    full.store(true, Ordering::SeqCst);
+    assert!(s.reopen().is_err());
+    assert!(s.failed());
+    assert!(
+        s.contains(&a.meta.id).is_err(),
+        "closed: nothing is served until it is open again"
+    );
+
+    full.store(false, Ordering::SeqCst);
+    s.reopen().unwrap();
+    assert!(!s.failed());
+    assert_eq!(s.envelope(&a.meta.id).unwrap().unwrap(), a.envelope);
+    assert!(!s.contains(&b.meta.id).unwrap(), "b was never committed");
+    assert!(
+        segment_files(dir.path()).is_empty(),
+        "the segment of the failed batch is deleted at the reopen"
+    );
+    s.commit_batch(std::slice::from_ref(&b), &[], &[]).unwrap();
+    s.commit_batch(&big, &[], &[]).unwrap();
+    let log = s.read_log(&c, Lane::Routine, 0, 100).unwrap();
+    let ids: Vec<MessageId> = log.iter().map(|e| e.id).collect();
+    let mut want = vec![a.meta.id, b.meta.id];
+    want.extend(big.iter().map(|m| m.meta.id));
+    assert_eq!(
+        ids, want,
+        "no position lost or taken twice by the failed commits"
+    );
+    assert_eq!(log.last().unwrap().seq, want.len() as u64);
+    for m in &big {
+        assert_eq!(s.envelope(&m.meta.id).unwrap().unwrap(), m.envelope);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_committer_reopens_a_failed_store_by_itself_once_the_disk_takes_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, full) = on_full_disk(dir.path());
+    let store: Arc<dyn Store> = s.clone();
+    let (committer, thread, _) = counted_committer(store.clone(), LAZY_WRITE_DELAY);
+    let first = msg("cosmo-2", &["op/cosmo-2/alerts"], Priority::Routine, 1);
+    full.store(true, Ordering::SeqCst);
+    let err = committer.commit(first.clone()).await;
+    assert!(matches!(err, Err(StoreError::Io(_))), "{err:?}");
+    // Still full: the committer's tries fail, and it keeps trying.
+    tokio::time::sleep(REOPEN_EVERY * 3).await;
+    assert!(store.failed());
+    full.store(false, Ordering::SeqCst);
+    // No request is sent: the committer's timer reopens the store.
+    let deadline = tokio::time::Instant::now() + REOPEN_EVERY * 10;
+    while store.failed() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the store was not reopened"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(matches!(
+        committer.commit(first.clone()).await.unwrap(),
+        CommitOutcome::Stored { .. }
+    ));
+    assert!(store.contains(&first.meta.id).unwrap());
+    drop(committer);
+    thread.join().unwrap();
+}
