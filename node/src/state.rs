@@ -103,6 +103,8 @@ pub struct Shared {
     pub inbox_head: watch::Sender<u64>,
     /// Set to `true` to stop every task.
     pub shutdown: watch::Sender<bool>,
+    /// The outgoing messages being published now.
+    pub in_flight: crate::in_flight::InFlight,
 }
 
 /// Milliseconds since the Unix epoch, from the system clock.
@@ -126,6 +128,7 @@ impl Shared {
             outbox_wake: Notify::new(),
             inbox_head: watch::Sender::new(head),
             shutdown: watch::Sender::new(false),
+            in_flight: Default::default(),
         })
     }
 
