@@ -636,6 +636,10 @@ async fn officer_input_is_normalised_errors_come_all_at_once_and_short_ids_work(
         "12.5",
         "--unit",
         "kg",
+        "--source-grade",
+        "A",
+        "--info-grade",
+        "1",
         "--json",
     ]);
     let sz: Value = serde_json::from_str(&out).unwrap();

@@ -188,7 +188,7 @@ pub fn flag_for(field: &str, flags: &[String]) -> Option<String> {
         "goods.commodity.description" | "goods" => "goods",
         "goods.quantity" => "quantity",
         "goods.unit" => "unit",
-        "grading.source" => "source-grade",
+        "grading.source" | "grading" => "source-grade",
         "grading.information" => "info-grade",
         "attachments" => "attach",
         p if p.starts_with("attachments.") => "attach",
