@@ -13,8 +13,9 @@ use serde::Deserialize;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    /// The file could not be read (the reason is the error's source, printed once
+    /// after this by `{:#}`).
+    #[error("cannot read {path}")]
     Io {
         /// The file.
         path: String,

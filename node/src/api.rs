@@ -25,7 +25,7 @@ use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 
-use crate::service::{decode_json, SendRequest, Service, ServiceError};
+use crate::service::{decode_json, FieldError, SendRequest, Service, ServiceError};
 use crate::store::InboxFilter;
 
 /// The token file could not be read or made.
@@ -94,11 +94,14 @@ pub struct ApiError {
     /// `invalid`, `unauthorized`, `not-found`, `method-not-allowed`, `conflict`,
     /// `too-large`, `timeout`, `internal`.
     pub code: String,
-    /// The offending field, for `invalid`.
+    /// The offending field, for `invalid` (the first, when several are wrong).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// What is wrong.
     pub message: String,
+    /// Every offending field, when several are wrong.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
 }
 
 /// `{"error": ApiError}`.
@@ -127,6 +130,7 @@ fn error_response(status: StatusCode, code: &str, field: Option<String>, message
                 code: code.to_owned(),
                 field,
                 message,
+                errors: vec![],
             },
         },
     );
@@ -149,6 +153,21 @@ fn invalid(field: &str, message: impl Into<String>) -> Resp {
 fn service_error(e: ServiceError) -> Resp {
     match e {
         ServiceError::Invalid { field, message } => invalid(&field, message),
+        ServiceError::InvalidFields(errors) => {
+            let message = ServiceError::InvalidFields(errors.clone()).to_string();
+            let field = errors.first().map(|e| e.field.clone());
+            json_response(
+                StatusCode::BAD_REQUEST,
+                &ErrorBody {
+                    error: ApiError {
+                        code: "invalid".into(),
+                        field,
+                        message,
+                        errors,
+                    },
+                },
+            )
+        }
         ServiceError::NotFound(m) => error_response(StatusCode::NOT_FOUND, "not-found", None, m),
         ServiceError::Conflict(m) => error_response(StatusCode::CONFLICT, "conflict", None, m),
         ServiceError::Internal(m) => {
@@ -219,9 +238,18 @@ fn query_bool(q: &HashMap<String, String>, name: &str) -> Result<bool, Resp> {
     }
 }
 
-fn path_id(s: &str) -> Result<MessageId, Resp> {
-    s.parse()
-        .map_err(|_| invalid("id", format!("{s:?} is not a message id (UUID)")))
+/// The message a path names: a whole id, or a unique prefix of one.
+async fn path_id(service: &Service, s: &str) -> Result<MessageId, Resp> {
+    let text = percent_decode(s).ok_or_else(|| invalid("id", "bad percent-encoding"))?;
+    service.resolve_id(&text).await.map_err(service_error)
+}
+
+/// `{"to_new_readers": true}`: the one resend there is, asked for by name.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResendBody {
+    #[serde(default)]
+    to_new_readers: bool,
 }
 
 /// What the API serves with.
@@ -267,13 +295,9 @@ pub async fn handle(ctx: &ApiContext, req: Request<Incoming>) -> Resp {
         (&Method::GET, ["v1", "status"]) => reply(StatusCode::OK, s.status().await),
         (&Method::GET, ["v1", "channels"]) => json_response(StatusCode::OK, &s.channels()),
         (&Method::POST, ["v1", "messages"]) => {
-            let body = match read_body(req, ctx.max_body, ctx.body_timeout).await {
-                Ok(b) => b,
-                Err(r) => return r,
-            };
-            let value: serde_json::Value = match serde_json::from_slice(&body) {
+            let value = match read_json(req, ctx).await {
                 Ok(v) => v,
-                Err(e) => return invalid("request", format!("not JSON: {e}")),
+                Err(r) => return r,
             };
             let request: SendRequest = match decode_json("", value) {
                 Ok(r) => r,
@@ -300,18 +324,51 @@ pub async fn handle(ctx: &ApiContext, req: Request<Incoming>) -> Resp {
                     .await,
             )
         }
-        (&Method::GET, ["v1", "messages", id]) => match path_id(id) {
+        (&Method::GET, ["v1", "messages", id]) => match path_id(s, id).await {
             Ok(id) => reply(StatusCode::OK, s.show(id).await),
             Err(r) => r,
         },
-        (&Method::POST, ["v1", "messages", id, "ack"]) => match path_id(id) {
+        (&Method::POST, ["v1", "messages", id, "ack"]) => match path_id(s, id).await {
             Ok(id) => reply(StatusCode::OK, s.ack(id).await),
             Err(r) => r,
         },
-        (&Method::GET, ["v1", "messages", id, "receipts"]) => match path_id(id) {
+        (&Method::GET, ["v1", "messages", id, "receipts"]) => match path_id(s, id).await {
             Ok(id) => reply(StatusCode::OK, s.receipts(id).await),
             Err(r) => r,
         },
+        (&Method::GET, ["v1", "messages", id, "attachments", name]) => {
+            let Some(name) = percent_decode(name) else {
+                return invalid("attachment", "bad percent-encoding");
+            };
+            match path_id(s, id).await {
+                Ok(id) => reply(StatusCode::OK, s.attachment(id, name).await),
+                Err(r) => r,
+            }
+        }
+        (&Method::POST, ["v1", "messages", id, "cancel"]) => match path_id(s, id).await {
+            Ok(id) => reply(StatusCode::OK, s.cancel(id).await),
+            Err(r) => r,
+        },
+        (&Method::POST, ["v1", "messages", id, "resend"]) => {
+            let id = match path_id(s, id).await {
+                Ok(id) => id,
+                Err(r) => return r,
+            };
+            let value = match read_json(req, ctx).await {
+                Ok(v) => v,
+                Err(r) => return r,
+            };
+            match decode_json::<ResendBody>("", value) {
+                Ok(ResendBody {
+                    to_new_readers: true,
+                }) => reply(StatusCode::ACCEPTED, s.resend(id).await),
+                Ok(_) => invalid(
+                    "to_new_readers",
+                    "must be true: a message is resent only to readers it was not sealed to",
+                ),
+                Err(e) => service_error(e),
+            }
+        }
         (&Method::GET, ["v1", "sent"]) => match query_num(&query, "limit", 100) {
             Ok(l) => reply(
                 StatusCode::OK,
@@ -328,7 +385,8 @@ pub async fn handle(ctx: &ApiContext, req: Request<Incoming>) -> Resp {
         },
         (_, ["v1", "status" | "channels" | "messages" | "inbox" | "sent" | "refusals"])
         | (_, ["v1", "messages", _])
-        | (_, ["v1", "messages", _, "ack" | "receipts"]) => error_response(
+        | (_, ["v1", "messages", _, "ack" | "receipts" | "cancel" | "resend"])
+        | (_, ["v1", "messages", _, "attachments", _]) => error_response(
             StatusCode::METHOD_NOT_ALLOWED,
             "method-not-allowed",
             None,
@@ -364,6 +422,12 @@ fn inbox_filter(q: &HashMap<String, String>) -> Result<InboxFilter, Resp> {
         unread: query_bool(q, "unread")?,
         after: query_num(q, "after", 0)?,
     })
+}
+
+/// The request's body as JSON, within the body limits.
+async fn read_json(req: Request<Incoming>, ctx: &ApiContext) -> Result<serde_json::Value, Resp> {
+    let body = read_body(req, ctx.max_body, ctx.body_timeout).await?;
+    serde_json::from_slice(&body).map_err(|e| invalid("request", format!("not JSON: {e}")))
 }
 
 async fn read_body(req: Request<Incoming>, max: usize, within: Duration) -> Result<Bytes, Resp> {

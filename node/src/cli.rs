@@ -2,13 +2,30 @@
 //! talks to the running daemon through its local API, found through `api.addr` and
 //! `api.token` in the data directory of `--config`. Human tables by default, `--json`
 //! for scripts. Exit codes: see [`exit`].
+//!
+//! `println!` in this module and below is [`stdout::line`]: a reader that goes away
+//! (`cordon-node inbox | head`) ends the command quietly instead of with a panic.
+
+/// `println!` for the officers' commands: see [`stdout::line`].
+macro_rules! println {
+    ($($arg:tt)*) => {
+        $crate::cli::stdout::line(format_args!($($arg)*))
+    };
+}
+
+mod attach;
+mod flag_check;
+mod outgoing;
+pub mod stdout;
+
+pub use self::flag_check::{check_flags, flag_for};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use cordon_common::ids::MessageId;
-use cordon_common::msg::{Limits, Timestamp};
+use cordon_common::msg::{Limits, MessageKind, Timestamp};
 use serde_json::{Map, Value};
 
 use crate::api::ApiError;
@@ -37,6 +54,9 @@ pub mod exit {
     pub const NOT_FOUND: u8 = 5;
     /// The API refused the token.
     pub const UNAUTHORIZED: u8 = 6;
+    /// The configuration file cannot be read or is wrong (`EX_CONFIG` of sysexits.h;
+    /// `cordon-hub` uses the same).
+    pub const CONFIG: u8 = 78;
 }
 
 /// How logs are written.
@@ -121,7 +141,7 @@ pub enum Command {
         /// Common options.
         #[command(flatten)]
         common: Common,
-        /// The message id.
+        /// The message id (or its first digits).
         id: String,
     },
     /// Acknowledge a received message (sends an acknowledged receipt).
@@ -129,7 +149,7 @@ pub enum Command {
         /// Common options.
         #[command(flatten)]
         common: Common,
-        /// The message id.
+        /// The message id (or its first digits).
         id: String,
     },
     /// Who has received, read and acknowledged a message you sent, and who has not.
@@ -137,7 +157,7 @@ pub enum Command {
         /// Common options.
         #[command(flatten)]
         common: Common,
-        /// The message id.
+        /// The message id (or its first digits).
         id: String,
     },
     /// The node: hub, connection, outbox depth, last sync.
@@ -160,6 +180,42 @@ pub enum Command {
         /// At most this many.
         #[arg(long, default_value_t = 50)]
         limit: u64,
+    },
+    /// Save an attachment of a message to a file.
+    Attachment {
+        /// Common options.
+        #[command(flatten)]
+        common: Common,
+        /// The message id (or its first digits).
+        id: String,
+        /// The attachment's name, or its number as `show` lists it.
+        name: String,
+        /// Where to write it.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Withdraw a message you sent while the hub has not stored it.
+    Cancel {
+        /// Common options.
+        #[command(flatten)]
+        common: Common,
+        /// The message id (or its first digits).
+        id: String,
+    },
+    /// Send a stored channel message again, sealed only to the channel's readers it was
+    /// not sealed to (nodes that joined later).
+    Resend {
+        /// Common options.
+        #[command(flatten)]
+        common: Common,
+        /// The message id (or its first digits).
+        id: String,
+        /// Only to readers it was not sealed to (required: the one kind of resend).
+        #[arg(long)]
+        to_new_readers: bool,
     },
     /// Envelopes this node refused (forged, expired, revoked signer, ...), with why.
     Refusals {
@@ -191,7 +247,7 @@ pub struct HeaderArgs {
     /// TLP 2.0: RED, AMBER+STRICT, AMBER (default), GREEN, CLEAR.
     #[arg(long)]
     pub tlp: Option<String>,
-    /// Expiry, RFC 3339.
+    /// Expiry, RFC 3339 or a day (2026-12-31: the end of that day, UTC).
     #[arg(long)]
     pub expires_at: Option<String>,
     /// Expiry in hours from now.
@@ -210,6 +266,10 @@ pub struct HeaderArgs {
     /// Wait up to this many seconds for the hub's verdict; exit 4 if refused.
     #[arg(long, value_name = "SECS")]
     pub wait: Option<u64>,
+    /// Attach a file (repeatable; alert, feedback, seizure, notice); its media type
+    /// from its extension.
+    #[arg(long, value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
 }
 
 /// Source and information grading flags.
@@ -291,7 +351,7 @@ pub enum SendKind {
         /// The alert that led to it.
         #[arg(long)]
         alert_id: Option<String>,
-        /// When, RFC 3339.
+        /// When, RFC 3339 or a day (2026-12-31: its start, UTC).
         #[arg(long)]
         seized_at: Option<String>,
         /// Where, UN/LOCODE.
@@ -327,7 +387,8 @@ pub enum SendKind {
         /// Container number (ISO 6346), repeatable.
         #[arg(long)]
         container: Vec<String>,
-        /// Until when to report, RFC 3339.
+        /// Until when to report, RFC 3339 or a day (2026-12-31: the end of that day,
+        /// UTC).
         #[arg(long)]
         until: Option<String>,
         /// Vessel IMO number.
@@ -367,7 +428,7 @@ pub enum SendKind {
         /// Where, UN/LOCODE.
         #[arg(long)]
         place: Option<String>,
-        /// When, RFC 3339 (default now).
+        /// When, RFC 3339 or a day (its start, UTC); default now.
         #[arg(long)]
         at: Option<String>,
         /// Vessel IMO number.
@@ -388,7 +449,7 @@ pub enum SendKind {
         /// What to do.
         #[arg(long)]
         instructions: Option<String>,
-        /// Due by, RFC 3339.
+        /// Due by, RFC 3339 or a day (2026-12-31: the end of that day, UTC).
         #[arg(long)]
         due_by: Option<String>,
         /// Recipients must acknowledge.
@@ -692,6 +753,25 @@ pub fn send_request(kind: &SendKind) -> Result<(SendRequest, &HeaderArgs), Failu
             put(&mut m, "phase", s(phase));
         }
     }
+    let kind_name: MessageKind = name
+        .parse()
+        .map_err(|e: cordon_common::msg::ParseEnumError| Failure::usage(e.to_string()))?;
+    let attached = attach::read_attachments(kind_name, &header.attach, &Limits::default())
+        .map_err(|errors| Failure::usage(errors.join("\n")))?;
+    if !attached.is_empty() {
+        let values = attached
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<Vec<Value>, _>>()
+            .map_err(|e| Failure::usage(format!("--attach: {e}")))?;
+        match m
+            .entry("attachments".to_owned())
+            .or_insert_with(|| Value::Array(vec![]))
+        {
+            Value::Array(list) => list.extend(values),
+            _ => return Err(file_error(header, "body.attachments", "must be a list")),
+        }
+    }
     request.insert("body".into(), Value::Object(m));
     let mut req: SendRequest = service::decode_json("", Value::Object(request))
         .map_err(|e| file_error(header, "", &e.to_string()))?;
@@ -737,8 +817,83 @@ pub fn validate_locally(req: &SendRequest) -> Result<(), Failure> {
         .map_err(|e| Failure::usage(format!("invalid message: {e}")))
 }
 
+/// Check the flags of `kind` and then the request they make, every problem at once,
+/// each named by its flag where one sets the field.
+fn check_send(kind: &SendKind, req: &SendRequest) -> Result<(), Failure> {
+    let flagged = check_flags(kind);
+    if !flagged.is_empty() {
+        return Err(Failure::usage(invalid_lines(&flagged)));
+    }
+    let now = Timestamp::now().as_millis();
+    match service::prepare(req, None, now, 24 * 3_600_000, &Limits::default()) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(Failure::usage(invalid_lines(&by_flag(kind, &e)))),
+    }
+}
+
+/// `invalid message:` and one line per problem.
+fn invalid_lines(lines: &[String]) -> String {
+    match lines {
+        [one] => format!("invalid message: {one}"),
+        many => format!("invalid message:\n  {}", many.join("\n  ")),
+    }
+}
+
+/// The daemon's field errors, each named by the flag that sets its field if any.
+fn by_flag(kind: &SendKind, e: &ServiceError) -> Vec<String> {
+    let send = <Cli as clap::CommandFactory>::command();
+    let flags: Vec<String> = send
+        .find_subcommand("send")
+        .and_then(|c| c.find_subcommand(kind_name(kind)))
+        .map(|c| {
+            c.get_arguments()
+                .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+                .collect()
+        })
+        .unwrap_or_default();
+    let fields: Vec<(String, String)> = match e {
+        ServiceError::Invalid { field, message } => vec![(field.clone(), message.clone())],
+        ServiceError::InvalidFields(all) => all
+            .iter()
+            .map(|f| (f.field.clone(), f.message.clone()))
+            .collect(),
+        other => return vec![other.to_string()],
+    };
+    fields
+        .into_iter()
+        .map(|(field, message)| {
+            let message = if message.starts_with("missing field") {
+                "required".to_owned()
+            } else {
+                message
+            };
+            match flag_for(&field, &flags) {
+                Some(flag) if field.contains('[') => format!("{flag}: {message} ({field})"),
+                Some(flag) => format!("{flag}: {message}"),
+                None => format!("{field}: {message}"),
+            }
+        })
+        .collect()
+}
+
+/// The subcommand name of `kind`.
+fn kind_name(kind: &SendKind) -> &'static str {
+    match kind {
+        SendKind::Alert { .. } => "alert",
+        SendKind::Feedback { .. } => "feedback",
+        SendKind::Seizure { .. } => "seizure",
+        SendKind::TrackingRequest { .. } => "tracking-request",
+        SendKind::TrackingUpdate { .. } => "tracking-update",
+        SendKind::Tasking { .. } => "tasking",
+        SendKind::Notice { .. } => "notice",
+    }
+}
+
 fn client(common: &Common) -> Result<ApiClient, Failure> {
-    let cfg = NodeConfig::load(&common.config).map_err(|e| Failure::usage(e.to_string()))?;
+    let cfg = NodeConfig::load(&common.config).map_err(|e| Failure {
+        code: exit::CONFIG,
+        message: e.to_string(),
+    })?;
     Ok(ApiClient::from_data_dir(&cfg.data_dir)?)
 }
 
@@ -751,10 +906,15 @@ fn print_json<T: serde::Serialize>(v: &T) -> Result<(), Failure> {
     Ok(())
 }
 
-fn parse_id(s: &str) -> Result<MessageId, Failure> {
-    s.trim()
-        .parse()
-        .map_err(|_| Failure::usage(format!("{s:?} is not a message id (UUID)")))
+/// A message id as typed: the whole id, or its first hex digits (the daemon finds the
+/// one message they name).
+fn parse_id(s: &str) -> Result<String, Failure> {
+    if let Ok(id) = s.trim().parse::<MessageId>() {
+        return Ok(id.to_string());
+    }
+    service::prefix_digits(s)
+        .map(|_| s.trim().to_owned())
+        .map_err(|e| Failure::usage(e.to_string()))
 }
 
 fn or_dash<T: std::fmt::Display>(v: &Option<T>) -> String {
@@ -852,6 +1012,33 @@ fn print_receipts(r: &ReceiptReport) {
     for (n, why) in &r.not_sealed_to {
         println!("not sealed to {n}: {why}");
     }
+    if !r.not_sealed_to.is_empty() {
+        println!(
+            "(once they have joined: cordon-node resend {} --to-new-readers)",
+            r.id
+        );
+    }
+}
+
+fn print_attachments(id: &MessageId, list: &[cordon_common::msg::AttachmentInfo]) {
+    if list.is_empty() {
+        return;
+    }
+    println!("attachments:");
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            vec![
+                format!("  {}", i + 1),
+                a.name.clone(),
+                a.media_type.clone(),
+                format!("{} bytes", a.size),
+            ]
+        })
+        .collect();
+    table(&["  #", "NAME", "TYPE", "SIZE"], &rows);
+    println!("  (save one: cordon-node attachment {id} NAME --out FILE)");
 }
 
 fn print_shown(s: &Shown) {
@@ -908,6 +1095,7 @@ fn print_shown(s: &Shown) {
                 "{}",
                 serde_json::to_string_pretty(&v.body).unwrap_or_default()
             );
+            print_attachments(&v.item.id, &v.attachments);
         }
         Shown::Sent(v) => {
             println!("id:          {}  (sent by this node)", v.id);
@@ -930,11 +1118,18 @@ fn print_shown(s: &Shown) {
                     .map(|r| format!(" ({r})"))
                     .unwrap_or_default()
             );
+            if let Some(o) = &v.resend_of {
+                println!("resend of:   {o} (sealed only to readers it was not sealed to)");
+            }
+            if let Some(r) = &v.resent_as {
+                println!("resent as:   {r}");
+            }
             println!("body:");
             println!(
                 "{}",
                 serde_json::to_string_pretty(&v.body).unwrap_or_default()
             );
+            print_attachments(&v.id, &v.attachments);
             print_receipts(&v.receipts);
         }
     }
@@ -942,17 +1137,32 @@ fn print_shown(s: &Shown) {
 
 async fn send(kind: &SendKind) -> Result<u8, Failure> {
     let (req, header) = send_request(kind)?;
-    validate_locally(&req)?;
+    check_send(kind, &req)?;
     let c = client(&header.common)?;
-    let accepted: SendAccepted = c.post("/v1/messages", &req).await?;
+    let accepted: SendAccepted = match c.post("/v1/messages", &req).await {
+        Ok(a) => a,
+        Err(CallError::Api { status: 400, error }) => {
+            let e = if error.errors.is_empty() {
+                ServiceError::invalid(error.field.unwrap_or_default(), error.message)
+            } else {
+                ServiceError::InvalidFields(error.errors)
+            };
+            return Err(Failure::usage(invalid_lines(&by_flag(kind, &e))));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !header.common.json {
+        println!(
+            "queued {} {} ({})",
+            accepted.kind, accepted.id, accepted.state
+        );
+        for n in &accepted.notes {
+            println!("  {n}");
+        }
+    }
     let Some(wait) = header.wait else {
         if header.common.json {
             print_json(&accepted)?;
-        } else {
-            println!(
-                "queued {} {} ({})",
-                accepted.kind, accepted.id, accepted.state
-            );
         }
         return Ok(exit::OK);
     };
@@ -1224,6 +1434,19 @@ pub async fn execute(command: &Command) -> u8 {
             }
             .await
         }
+        Command::Attachment {
+            common,
+            id,
+            name,
+            out,
+            force,
+        } => outgoing::save_attachment(common, id, name, out, *force).await,
+        Command::Cancel { common, id } => outgoing::cancel(common, id).await,
+        Command::Resend {
+            common,
+            id,
+            to_new_readers,
+        } => outgoing::resend(common, id, *to_new_readers).await,
         Command::Refusals { common, limit } => {
             async {
                 let v: Vec<RefusalView> = client(common)?
@@ -1279,6 +1502,9 @@ fn command_json(c: &Command) -> bool {
         | Command::Status { common }
         | Command::Channels { common }
         | Command::Sent { common, .. }
+        | Command::Attachment { common, .. }
+        | Command::Cancel { common, .. }
+        | Command::Resend { common, .. }
         | Command::Refusals { common, .. } => common.json,
     }
 }

@@ -7,11 +7,15 @@ use clap::Parser;
 use cordon_node::cli::{self, Cli, Command, LogFormat};
 use cordon_node::config::NodeConfig;
 
+/// Logs go to standard error, coloured only when that is a terminal (not a file, a pipe
+/// or a journal).
 fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Human => builder.init(),
@@ -39,7 +43,7 @@ fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(e) => {
                     eprintln!("cordon-node: {e}");
-                    return ExitCode::from(cli::exit::USAGE);
+                    return ExitCode::from(cli::exit::CONFIG);
                 }
             };
             match runtime.block_on(cordon_node::daemon::run(config)) {

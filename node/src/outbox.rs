@@ -150,6 +150,16 @@ pub fn plan(
     candidates.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.is_some().cmp(&b.1.is_some())));
     candidates.dedup_by(|a, b| a.0 == b.0);
     candidates.retain(|(n, _)| n != me);
+    // A resend goes only to the readers the message was not sealed to before.
+    let resend = rec.resend.of.is_some();
+    if resend {
+        candidates.retain(|(n, _)| !rec.resend.exclude.contains(n));
+        if candidates.is_empty() {
+            return SealPlan::Fail(
+                "nothing to resend: every reader of the channel had it already".into(),
+            );
+        }
+    }
     let mut keys = Vec::new();
     let mut left_out = Vec::new();
     for (n, named_by) in &candidates {
@@ -173,17 +183,29 @@ pub fn plan(
         }
     }
     if direct && !left_out.is_empty() {
-        let why = left_out
-            .iter()
-            .map(|u| format!("{}: {}", u.node, u.reason))
-            .collect::<Vec<_>>()
-            .join("; ");
+        let why = reasons(&left_out);
         if left_out.iter().any(|u| u.permanent) {
             return SealPlan::Fail(format!("cannot encrypt to an addressee: {why}"));
         }
         return SealPlan::Wait(format!("waiting for an addressee's key: {why}"));
     }
+    if resend && keys.is_empty() {
+        let why = reasons(&left_out);
+        if left_out.iter().all(|u| u.permanent) {
+            return SealPlan::Fail(format!("no new reader can be encrypted to: {why}"));
+        }
+        return SealPlan::Wait(format!("waiting for a new reader's key: {why}"));
+    }
     SealPlan::Seal { keys, left_out }
+}
+
+/// `NODE: reason; NODE: reason`.
+fn reasons(left_out: &[Unreachable]) -> String {
+    left_out
+        .iter()
+        .map(|u| format!("{}: {}", u.node, u.reason))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The visible header for an outgoing record.
@@ -485,6 +507,14 @@ pub async fn pass(
     if batch.is_empty() {
         // Only waiting drafts up to the end: retry on the next tick, not at once. (Short
         // of the end, go on from where this pass stopped.)
+        return Ok(!at_end);
+    }
+    // Withdrawn since read: not published. What is left cannot be withdrawn until
+    // `_claim` is dropped, settled or not.
+    let (_claim, mut batch) = crate::in_flight::claim(shared, batch)
+        .await
+        .map_err(OutboxError::Store)?;
+    if batch.is_empty() {
         return Ok(!at_end);
     }
     if publisher.is_none() {

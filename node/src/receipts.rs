@@ -13,7 +13,7 @@ use cordon_common::msg::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::store::{ReceiptRecord, SendState, SentRecord};
+use crate::store::{ReceiptRecord, ResendLink, SendState, SentRecord};
 
 /// The message a receipt answers.
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +63,7 @@ pub fn draft(
         not_sealed_to: vec![],
         attempts: 0,
         updated_at: now_ms,
+        resend: ResendLink::default(),
     })
 }
 

@@ -6,17 +6,28 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+mod attachments;
+mod short_ids;
+mod withdraw;
+
+pub use self::attachments::{attachments_of, pick as pick_attachment};
+pub use self::short_ids::{prefix_digits, MIN_PREFIX};
+pub use self::withdraw::resend_draft;
+
 use cordon_common::ids::{ChannelName, Fingerprint, MessageId, NodeId, OperationName, Role};
 use cordon_common::msg::{
-    Alert, Feedback, Limits, Message, MessageKind, Notice, Priority, ReceiptStatus, Seizure,
-    Tasking, Timestamp, Tlp, TrackingRequest, TrackingUpdate,
+    Alert, AttachmentInfo, Feedback, Limits, Message, MessageKind, Notice, Priority, ReceiptStatus,
+    Seizure, Tasking, Timestamp, Tlp, TrackingRequest, TrackingUpdate,
 };
 use cordon_common::wire::{DirectGrant, Grant};
 use serde::{Deserialize, Serialize};
 
+use crate::grants::Grants;
 use crate::receipts::{self, Original, ReceiptReport};
 use crate::state::{blocking, now_ms, ConnState, Shared};
-use crate::store::{InboxFilter, InboxRecord, Mark, MarkOutcome, SendState, SentRecord};
+use crate::store::{
+    InboxFilter, InboxRecord, Mark, MarkOutcome, ResendLink, SendState, SentRecord,
+};
 
 /// A call could not be served.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,6 +42,10 @@ pub enum ServiceError {
         /// The rule it breaks.
         message: String,
     },
+    /// Several fields of the request are wrong: each with the rule it breaks, in field
+    /// order.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    InvalidFields(Vec<FieldError>),
     /// No such message.
     #[error("{0}")]
     NotFound(String),
@@ -40,6 +55,16 @@ pub enum ServiceError {
     /// The node failed (store).
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// A field and the rule it breaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    /// The field, a path such as `body.containers[1]`.
+    pub field: String,
+    /// The rule it breaks.
+    pub message: String,
 }
 
 impl ServiceError {
@@ -199,15 +224,26 @@ pub fn decode_body(
             ))
         }
     };
-    message.validate(limits).map_err(|e| {
-        let field = if e.field.is_empty() {
-            "body".to_owned()
-        } else {
-            format!("body.{}", e.field)
-        };
-        ServiceError::invalid(field, e.rule.to_string())
-    })?;
-    Ok(message)
+    let mut broken: Vec<FieldError> = message
+        .validate_all(limits)
+        .into_iter()
+        .map(|e| FieldError {
+            field: if e.field.is_empty() {
+                "body".to_owned()
+            } else {
+                format!("body.{}", e.field)
+            },
+            message: e.rule.to_string(),
+        })
+        .collect();
+    match broken.len() {
+        0 => Ok(message),
+        1 => {
+            let e = broken.remove(0);
+            Err(ServiceError::invalid(e.field, e.message))
+        }
+        _ => Err(ServiceError::InvalidFields(broken)),
+    }
 }
 
 fn parse_id(field: &str, s: &str) -> Result<MessageId, ServiceError> {
@@ -257,8 +293,7 @@ pub fn prepare(
                 "give expires_at or expires_in_hours, not both",
             ))
         }
-        (Some(s), None) => s
-            .parse::<Timestamp>()
+        (Some(s), None) => Timestamp::parse_deadline(s)
             .map_err(|e| ServiceError::invalid("expires_at", e.to_string()))?
             .as_millis(),
         (None, Some(h)) => {
@@ -435,6 +470,10 @@ pub struct SendAccepted {
     pub operation: OperationName,
     /// Destinations.
     pub to: Vec<ChannelName>,
+    /// What the officer should know: that the hub is not reachable now, that the
+    /// grants are not known yet, whom a resend goes to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// One inbox line.
@@ -514,8 +553,12 @@ pub struct ReceivedView {
     pub acknowledged_at: Option<Timestamp>,
     /// Whether the sender asks for an acknowledgement (tasking).
     pub ack_required: bool,
-    /// The body.
+    /// The body, without its attachments.
     pub body: serde_json::Value,
+    /// The attachments: name, media type, size (`GET
+    /// /v1/messages/{id}/attachments/{name}` for one's content).
+    #[serde(default)]
+    pub attachments: Vec<AttachmentInfo>,
 }
 
 /// A message this node sent, in full.
@@ -545,8 +588,17 @@ pub struct SentView {
     pub reason: Option<String>,
     /// Publish attempts.
     pub attempts: u32,
-    /// The body.
+    /// The body, without its attachments.
     pub body: serde_json::Value,
+    /// The attachments: name, media type, size.
+    #[serde(default)]
+    pub attachments: Vec<AttachmentInfo>,
+    /// The message this one resends to readers who joined late, if it is a resend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resend_of: Option<MessageId>,
+    /// Its resend to readers who joined late, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resent_as: Option<MessageId>,
     /// Receipts so far.
     pub receipts: ReceiptReport,
 }
@@ -742,6 +794,10 @@ fn item_of(r: &InboxRecord) -> InboxItem {
 fn received_view(r: &InboxRecord) -> ReceivedView {
     let message = decode_stored(r.kind, &r.body);
     let ack_required = matches!(&message, Some(Message::Tasking(t)) if t.ack_required);
+    let (body, attachments) = message
+        .as_ref()
+        .map(|m| attachments::split_body(m, body_json(m)))
+        .unwrap_or_default();
     ReceivedView {
         item: item_of(r),
         to: r.to.clone(),
@@ -762,7 +818,8 @@ fn received_view(r: &InboxRecord) -> ReceivedView {
         read_at: r.read_at.map(Timestamp::from_millis),
         acknowledged_at: r.acked_at.map(Timestamp::from_millis),
         ack_required,
-        body: message.as_ref().map(body_json).unwrap_or_default(),
+        body,
+        attachments,
     }
 }
 
@@ -861,6 +918,7 @@ impl Service {
             .operation
             .clone()
             .ok_or_else(|| ServiceError::invalid("operation", "required"))?;
+        let notes = self.check_grants(p.message.kind(), &p.to, &operation)?;
         let body = p.message.encode().map_err(internal)?;
         let rec = SentRecord {
             id: MessageId::new_v7(),
@@ -880,6 +938,7 @@ impl Service {
             not_sealed_to: vec![],
             attempts: 0,
             updated_at: now,
+            resend: ResendLink::default(),
         };
         let accepted = SendAccepted {
             id: rec.id,
@@ -887,12 +946,48 @@ impl Service {
             kind: rec.kind,
             operation,
             to: rec.to.clone(),
+            notes,
         };
         self.run(move |s| s.store.put_drafts(&[rec]).map_err(internal))
             .await?;
         self.shared.outbox_wake.notify_one();
         tracing::info!(id = %accepted.id, kind = %accepted.kind, "message queued");
         Ok(accepted)
+    }
+
+    /// Refuse a message the hub's grants do not allow (field `to`, with what this node
+    /// may send); the notes for the officer: grants not known yet, hub not reachable.
+    fn check_grants(
+        &self,
+        kind: MessageKind,
+        to: &[ChannelName],
+        operation: &OperationName,
+    ) -> Result<Vec<String>, ServiceError> {
+        let st = self.shared.status_snapshot();
+        let mut notes = Vec::new();
+        match &st.welcome {
+            Some(w) => Grants {
+                channels: &w.grants,
+                direct: &w.direct,
+            }
+            .check(kind, to, operation)
+            .map_err(|why| ServiceError::invalid("to", why))?,
+            None => notes.push(
+                "grants not known yet: this node has not been connected to the hub since it                  started, so the hub decides whether it may send this when it connects"
+                    .to_owned(),
+            ),
+        }
+        if st.state != ConnState::Connected {
+            notes.push(format!(
+                "queued: will be sent when the hub answers (now {}{})",
+                st.state.as_str(),
+                st.last_error
+                    .as_deref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
+            ));
+        }
+        Ok(notes)
     }
 
     /// Inbox messages matching `filter`, at most `limit` (capped by the configuration).
@@ -997,9 +1092,9 @@ impl Service {
                 Ok((rec, got))
             })
             .await?;
-        let body = decode_stored(rec.kind, &rec.body)
+        let (body, attachments) = decode_stored(rec.kind, &rec.body)
             .as_ref()
-            .map(body_json)
+            .map(|m| attachments::split_body(m, body_json(m)))
             .unwrap_or_default();
         Ok(SentView {
             id: rec.id,
@@ -1015,6 +1110,9 @@ impl Service {
             reason: rec.reason.clone(),
             attempts: rec.attempts,
             body,
+            attachments,
+            resend_of: rec.resend.of,
+            resent_as: rec.resend.resent_as,
             receipts: receipts::report(&rec, &got),
         })
     }

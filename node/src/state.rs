@@ -106,6 +106,8 @@ pub struct Shared {
     pub receipts_seen: watch::Sender<u64>,
     /// Set to `true` to stop every task.
     pub shutdown: watch::Sender<bool>,
+    /// The outgoing messages being published now.
+    pub in_flight: crate::in_flight::InFlight,
 }
 
 /// Milliseconds since the Unix epoch, from the system clock.
@@ -130,6 +132,7 @@ impl Shared {
             inbox_head: watch::Sender::new(head),
             receipts_seen: watch::Sender::new(0),
             shutdown: watch::Sender::new(false),
+            in_flight: Default::default(),
         })
     }
 

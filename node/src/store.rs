@@ -24,6 +24,12 @@ use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Tab
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+mod ids;
+mod withdraw;
+
+pub use self::ids::IdMatch;
+pub use self::withdraw::{CancelOutcome, ResendOutcome};
+
 type Id = [u8; 16];
 
 const SENT: TableDefinition<Id, &[u8]> = TableDefinition::new("sent");
@@ -93,6 +99,8 @@ pub enum SendState {
     Stored,
     /// Refused by the hub (`denied`, `invalid`) or expired before it could be sent.
     Failed,
+    /// Withdrawn by an officer before it was ever published; never sent.
+    Cancelled,
 }
 
 impl SendState {
@@ -103,12 +111,13 @@ impl SendState {
             Self::Sealed => "sealed",
             Self::Stored => "stored",
             Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
         }
     }
 
-    /// Whether the hub has settled it (no more sending).
+    /// Whether it is settled (no more sending): by the hub, or withdrawn.
     pub fn is_settled(self) -> bool {
-        matches!(self, Self::Stored | Self::Failed)
+        matches!(self, Self::Stored | Self::Failed | Self::Cancelled)
     }
 }
 
@@ -154,6 +163,26 @@ pub struct SentRecord {
     pub attempts: u32,
     /// Last change, ms since the epoch.
     pub updated_at: u64,
+    /// Its link with resends to readers who joined late.
+    #[serde(default)]
+    pub resend: ResendLink,
+}
+
+/// How a message and its resends to new readers are linked (`cordon-node resend ID
+/// --to-new-readers`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResendLink {
+    /// This message is a resend of that one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub of: Option<MessageId>,
+    /// Readers the earlier message(s) were sealed to: a resend is sealed to the
+    /// channel's other readers only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<NodeId>,
+    /// The resend made of this message, if any (a message is resent once; resend the
+    /// resend to reach readers who joined after it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resent_as: Option<MessageId>,
 }
 
 impl SentRecord {
@@ -481,6 +510,17 @@ impl Store {
             let mut outbox = tx.open_table(OUTBOX).map_err(dberr)?;
             for r in records {
                 let id = *r.id.as_bytes();
+                // A withdrawn message stays withdrawn, whatever a pass that read it
+                // before thinks of it (see `in_flight`).
+                let withdrawn = match sent.get(id).map_err(dberr)? {
+                    Some(v) => {
+                        decode::<SentRecord>("sent", v.value())?.state == SendState::Cancelled
+                    }
+                    None => false,
+                };
+                if withdrawn {
+                    continue;
+                }
                 sent.insert(id, encode(r)?.as_slice()).map_err(dberr)?;
                 if r.state.is_settled() {
                     outbox.remove((r.rank(), id)).map_err(dberr)?;
@@ -807,6 +847,7 @@ pub(crate) mod tests {
             not_sealed_to: vec![],
             attempts: 0,
             updated_at: 1_000,
+            resend: ResendLink::default(),
         }
     }
 

@@ -437,7 +437,7 @@ async fn the_command_line_validates_prints_json_and_the_api_refuses_a_wrong_toke
             .unwrap()
     };
 
-    // A container number with a wrong check digit: exit 2, the field and the digit named.
+    // A container number with a wrong check digit: exit 2, the flag and the digit named.
     let out = cli(&[
         "send",
         "alert",
@@ -459,7 +459,7 @@ async fn the_command_line_validates_prints_json_and_the_api_refuses_a_wrong_toke
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("containers") && err.contains("expected 3"),
+        err.contains("--container CSQU3054384") && err.contains("expected 3"),
         "{err}"
     );
 

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use cordon_common::ids::Role;
+use cordon_common::msg::Attachment;
 use cordon_common::wire::max_envelope;
 use cordon_node::service::{SendRequest, SentItem};
 use cordon_node::{NodeConfig, RunningNode};
@@ -25,10 +26,10 @@ fn alert(title: &str, attachment: usize) -> SendRequest {
             "action": "inspect",
             "containers": ["CSQU3054383"],
             "grading": {"source": "B", "information": 2},
-            "attachments": [{
-                "name": "x-ray.jpg",
-                "media_type": "image/jpeg",
-                "data": vec![7u8; attachment],
+            "attachments": [Attachment {
+                name: "x-ray.jpg".into(),
+                media_type: "image/jpeg".into(),
+                data: vec![7u8; attachment],
             }],
         }),
         ..Default::default()

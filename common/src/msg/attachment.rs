@@ -1,4 +1,8 @@
-//! File attachments and their limits.
+//! File attachments, their limits, and their media types.
+//!
+//! In MessagePack (the envelope body) an attachment's content is a binary; in JSON and
+//! TOML (the local API, officers' files) it is base64 text (RFC 4648, standard alphabet,
+//! padded), about 4/3 of the size rather than an array of numbers.
 
 use std::fmt;
 
@@ -15,9 +19,94 @@ pub struct Attachment {
     pub name: String,
     /// Media type, e.g. `image/jpeg`.
     pub media_type: String,
-    /// The file content (a MessagePack binary, not an array of numbers).
-    #[serde(with = "serde_bytes")]
+    /// The file content: a MessagePack binary; base64 text in JSON and TOML.
+    #[serde(with = "content")]
     pub data: Vec<u8>,
+}
+
+/// What an attachment is, without its content: what to list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentInfo {
+    /// File name.
+    pub name: String,
+    /// Media type.
+    pub media_type: String,
+    /// Size of the content, bytes.
+    pub size: u64,
+}
+
+impl Attachment {
+    /// Name, media type and size.
+    pub fn info(&self) -> AttachmentInfo {
+        AttachmentInfo {
+            name: self.name.clone(),
+            media_type: self.media_type.clone(),
+            size: u64::try_from(self.data.len()).unwrap_or(u64::MAX),
+        }
+    }
+}
+
+/// The content as a binary, or base64 text in human-readable formats.
+mod content {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(data: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.serialize_str(&STANDARD.encode(data))
+        } else {
+            serde_bytes::serialize(data, s)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        if d.is_human_readable() {
+            let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+            STANDARD.decode(text.as_bytes()).map_err(|e| {
+                serde::de::Error::custom(format_args!("not base64 (RFC 4648, padded): {e}"))
+            })
+        } else {
+            serde_bytes::deserialize(d)
+        }
+    }
+}
+
+/// The media type of a file, from its name's extension (case ignored);
+/// `application/octet-stream` when the extension is not in the table.
+pub fn media_type_for(file_name: &str) -> &'static str {
+    const TABLE: &[(&str, &str)] = &[
+        ("pdf", "application/pdf"),
+        ("png", "image/png"),
+        ("jpg", "image/jpeg"),
+        ("jpeg", "image/jpeg"),
+        ("gif", "image/gif"),
+        ("tif", "image/tiff"),
+        ("tiff", "image/tiff"),
+        ("bmp", "image/bmp"),
+        ("webp", "image/webp"),
+        ("txt", "text/plain"),
+        ("csv", "text/csv"),
+        ("json", "application/json"),
+        ("xml", "application/xml"),
+        ("zip", "application/zip"),
+        ("doc", "application/msword"),
+        (
+            "docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        ("xls", "application/vnd.ms-excel"),
+        (
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        ("eml", "message/rfc822"),
+    ];
+    let ext = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase());
+    ext.and_then(|e| TABLE.iter().find(|(x, _)| *x == e).map(|(_, t)| *t))
+        .unwrap_or("application/octet-stream")
 }
 
 impl fmt::Debug for Attachment {
@@ -167,6 +256,48 @@ mod tests {
         let text = format!("{:?}", attachment("a.jpg", "image/jpeg", 1000));
         assert!(text.contains("<1000 bytes>"), "{text}");
         assert!(text.len() < 200);
+    }
+
+    #[test]
+    fn data_is_base64_in_json_and_toml() {
+        let a = Attachment {
+            name: "a.txt".into(),
+            media_type: "text/plain".into(),
+            data: b"hello".to_vec(),
+        };
+        let json = serde_json::to_value(&a).unwrap();
+        assert_eq!(json["data"], "aGVsbG8=");
+        assert_eq!(serde_json::from_value::<Attachment>(json).unwrap(), a);
+        let err = serde_json::from_str::<Attachment>(
+            r#"{"name": "a", "media_type": "text/plain", "data": [104, 105]}"#,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().starts_with("invalid type: sequence"),
+            "{err}"
+        );
+        let err = serde_json::from_str::<Attachment>(
+            r#"{"name": "a", "media_type": "text/plain", "data": "not base64!"}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("not base64"), "{err}");
+        let t: Attachment =
+            toml::from_str("name = \"a.txt\"\nmedia_type = \"text/plain\"\ndata = \"aGVsbG8=\"\n")
+                .unwrap();
+        assert_eq!(t, a);
+    }
+
+    #[test]
+    fn media_types_from_file_names() {
+        assert_eq!(media_type_for("manifest.PDF"), "application/pdf");
+        assert_eq!(media_type_for("x-ray.1.jpeg"), "image/jpeg");
+        assert_eq!(media_type_for("door.jpg"), "image/jpeg");
+        assert_eq!(media_type_for("list.csv"), "text/csv");
+        assert_eq!(media_type_for("README"), "application/octet-stream");
+        assert_eq!(media_type_for("archive.7z"), "application/octet-stream");
+        for name in ["a.pdf", "a.docx", "a.xlsx", "a.eml", "a.bin"] {
+            assert_eq!(check_media_type(media_type_for(name)), Ok(()), "{name}");
+        }
     }
 
     #[test]

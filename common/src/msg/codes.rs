@@ -1,8 +1,10 @@
 //! Checked identifier codes: ISO 6346 container numbers, IMO ship numbers, UN/LOCODEs and
 //! HS commodity codes.
 //!
-//! Each is a string newtype. `new` normalises harmless spelling variants (surrounding
-//! whitespace, an `IMO ` prefix, a space in a LOCODE, dots in an HS code) and checks the
+//! Each is a string newtype. `normalise` (public, so that every front end spells input
+//! the same way) removes harmless spelling variants an officer types (surrounding
+//! whitespace, spaces, hyphens and lower case in a container number, an `IMO ` prefix, a
+//! space in a LOCODE, dots and spaces in an HS code); `new` normalises and checks the
 //! result. Deserialization normalises the same way but does not check, so that
 //! `validate()` can report errors with their field path.
 
@@ -33,6 +35,12 @@ macro_rules! code_impls {
                 let code = Self($normalize(s));
                 code.check()?;
                 Ok(code)
+            }
+
+            /// `s` as described on the type, not checked: what `new` checks and what
+            /// deserialization keeps.
+            pub fn normalise(s: &str) -> String {
+                $normalize(s)
             }
 
             /// Checks the (already normalised) text, returning the rule it breaks.
@@ -77,7 +85,8 @@ macro_rules! code_impls {
 /// An ISO 6346 freight container number such as `CSQU3054383`: 3-letter owner code,
 /// category identifier `U`, `J` or `Z`, 6-digit serial number and a check digit.
 ///
-/// Surrounding whitespace is trimmed; nothing else is changed (lowercase is refused).
+/// Spaces and hyphens are removed and letters upper-cased, as officers write them from a
+/// container door: `msku 123456-5` is `MSKU1234565`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ContainerNumber(#[serde(deserialize_with = "de_container")] String);
@@ -96,9 +105,10 @@ pub struct ImoNumber(#[serde(deserialize_with = "de_imo")] String);
 #[serde(transparent)]
 pub struct Locode(#[serde(deserialize_with = "de_locode")] String);
 
-/// A Harmonized System commodity code of 6, 8 or 10 digits, e.g. `847130`.
+/// A Harmonized System commodity code: a 4-digit heading (`8471`) or a code of 6, 8 or
+/// 10 digits, e.g. `847130`.
 ///
-/// Dots used as separators (`8471.30`) are removed.
+/// Dots and spaces used as separators (`8471.30`, `8471 30`) are removed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct HsCode(#[serde(deserialize_with = "de_hs_code")] String);
@@ -225,7 +235,7 @@ fn check_locode(s: &str) -> Result<(), Rule> {
 }
 
 fn check_hs_code(s: &str) -> Result<(), Rule> {
-    if matches!(s.len(), 6 | 8 | 10) && s.bytes().all(|b| b.is_ascii_digit()) {
+    if matches!(s.len(), 4 | 6 | 8 | 10) && s.bytes().all(|b| b.is_ascii_digit()) {
         Ok(())
     } else {
         Err(Rule::HsCodeFormat)
@@ -233,7 +243,10 @@ fn check_hs_code(s: &str) -> Result<(), Rule> {
 }
 
 fn normalize_container(s: &str) -> String {
-    s.trim().to_owned()
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 fn normalize_imo(s: &str) -> String {
@@ -253,7 +266,9 @@ fn normalize_locode(s: &str) -> String {
 }
 
 fn normalize_hs_code(s: &str) -> String {
-    s.trim().chars().filter(|&c| c != '.').collect()
+    s.chars()
+        .filter(|&c| c != '.' && !c.is_whitespace())
+        .collect()
 }
 
 fn de_container<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -331,7 +346,6 @@ mod tests {
             format_issue("CSQX3054383"),
             ContainerFormatIssue::Category { found: 'X' }
         );
-        assert_eq!(format_issue("csqu3054383"), ContainerFormatIssue::OwnerCode);
         assert_eq!(format_issue("C5QU3054383"), ContainerFormatIssue::OwnerCode);
         assert_eq!(
             format_issue("CSQU305438"),
@@ -356,12 +370,31 @@ mod tests {
     }
 
     #[test]
-    fn container_trims_whitespace_only() {
+    fn container_spelling_as_officers_write_it_is_normalised() {
+        for typed in [
+            " CSQU3054383\n",
+            "CSQU 305438 3",
+            "csqu3054383",
+            "csqu 305438-3",
+            "CSQU-305438-3",
+        ] {
+            assert_eq!(
+                ContainerNumber::new(typed).unwrap().as_str(),
+                "CSQU3054383",
+                "{typed:?}"
+            );
+        }
+        assert_eq!(ContainerNumber::normalise("msku 123456 5"), "MSKU1234565");
+        // Normalising does not hide a wrong check digit.
         assert_eq!(
-            ContainerNumber::new(" CSQU3054383\n").unwrap().as_str(),
-            "CSQU3054383"
+            ContainerNumber::new("csqu 305438 4"),
+            Err(Rule::ContainerCheckDigit {
+                expected: 3,
+                found: 4
+            })
         );
-        assert!(ContainerNumber::new("CSQU 305438 3").is_err());
+        let de: ContainerNumber = serde_json::from_str("\"csqu 305438 3\"").unwrap();
+        assert_eq!(de.as_str(), "CSQU3054383");
     }
 
     #[test]
@@ -409,7 +442,17 @@ mod tests {
         assert_eq!(HsCode::new("8471.30").unwrap().as_str(), "847130");
         assert_eq!(HsCode::new("2203.00.10").unwrap().as_str(), "22030010");
         assert_eq!(HsCode::new("2402200000").unwrap().as_str(), "2402200000");
-        for bad in ["12345", "1234567", "84713A", "8471-30", "", "12345678901"] {
+        assert_eq!(HsCode::new("8471").unwrap().as_str(), "8471", "a heading");
+        assert_eq!(HsCode::new(" 8471 30 ").unwrap().as_str(), "847130");
+        for bad in [
+            "123",
+            "12345",
+            "1234567",
+            "84713A",
+            "8471-30",
+            "",
+            "12345678901",
+        ] {
             assert_eq!(HsCode::new(bad), Err(Rule::HsCodeFormat), "{bad}");
         }
     }

@@ -74,7 +74,9 @@ pub enum Rule {
     )]
     LocodeFormat,
     /// Not a Harmonized System commodity code.
-    #[error("not an HS code: must be 6, 8 or 10 digits, dots allowed, e.g. 8471.30")]
+    #[error(
+        "not an HS code: must be a 4-digit heading or 6, 8 or 10 digits, dots allowed, e.g. 8471.30"
+    )]
     HsCodeFormat,
     /// Not an ISO 3166-1 alpha-2 country code.
     #[error("not an ISO 3166 alpha-2 country code: must be 2 capital letters, e.g. BE")]

@@ -34,7 +34,9 @@ use std::io::Cursor;
 use serde::de::DeserializeOwned;
 
 pub use self::alert::{ActionRequested, Alert};
-pub use self::attachment::{check_file_name, check_media_type, Attachment};
+pub use self::attachment::{
+    check_file_name, check_media_type, media_type_for, Attachment, AttachmentInfo,
+};
 pub use self::codes::{
     imo_check_digit, iso6346_check_digit, ContainerNumber, HsCode, ImoNumber, Locode,
 };
@@ -51,7 +53,7 @@ pub use self::receipt::{Receipt, ReceiptStatus, MAX_RECEIPT_MORE};
 pub use self::seizure::{check_quantity, SeizedGoods, Seizure};
 pub use self::senders::{allowed_sender_roles, check_sender_role, roles_text, ForbiddenSender};
 pub use self::tasking::Tasking;
-pub use self::time::{Timestamp, TimestampError};
+pub use self::time::{deadline, opt_deadline, DayEdge, Timestamp, TimestampError};
 pub use self::tracking::{TrackingEvent, TrackingRequest, TrackingUpdate};
 
 use self::strenum::string_enum;
@@ -149,6 +151,22 @@ impl Message {
             MessageKind::Notice => Self::Notice(decode_body(kind, bytes)?),
             MessageKind::Receipt => Self::Receipt(decode_body(kind, bytes)?),
         })
+    }
+
+    /// Checks every field against the rules and `limits`; every field that breaks one,
+    /// in field order (within one field, its first broken rule). Empty when valid.
+    pub fn validate_all(&self, limits: &Limits) -> Vec<ValidationError> {
+        use self::validate::Checker;
+        match self {
+            Self::Alert(m) => Checker::run_all(limits, m),
+            Self::Feedback(m) => Checker::run_all(limits, m),
+            Self::Seizure(m) => Checker::run_all(limits, m),
+            Self::TrackingRequest(m) => Checker::run_all(limits, m),
+            Self::TrackingUpdate(m) => Checker::run_all(limits, m),
+            Self::Tasking(m) => Checker::run_all(limits, m),
+            Self::Notice(m) => Checker::run_all(limits, m),
+            Self::Receipt(m) => Checker::run_all(limits, m),
+        }
     }
 
     /// Checks every field against the rules and `limits`, returning the first error.

@@ -15,7 +15,11 @@ pub struct Tasking {
     /// What to do.
     pub instructions: String,
     /// When the task must be done by.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::time::opt_deadline"
+    )]
     pub due_by: Option<Timestamp>,
     /// Whether recipients must acknowledge the task.
     #[serde(default)]

@@ -143,8 +143,8 @@ fn decode_does_not_validate() {
     let err = decoded.validate(&Limits::default()).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "goods[0].commodity.hs_code: not an HS code: must be 6, 8 or 10 digits, dots allowed, \
-         e.g. 8471.30"
+        "goods[0].commodity.hs_code: not an HS code: must be a 4-digit heading or 6, 8 or 10 \
+         digits, dots allowed, e.g. 8471.30"
     );
 }
 
@@ -170,4 +170,45 @@ fn validate_reports_attachment_byte_limit_for_every_kind_with_attachments() {
             }
         }
     }
+}
+
+#[test]
+fn validate_all_names_every_field_that_breaks_a_rule() {
+    let mut alert = samples::alert();
+    alert.title = " ".into();
+    alert.containers = vec![
+        serde_json::from_str("\"CSQU3054384\"").unwrap(),
+        serde_json::from_str("\"MWCU6059784\"").unwrap(),
+        serde_json::from_str("\"MWCU6059785\"").unwrap(),
+    ];
+    alert
+        .route
+        .push(serde_json::from_str("\"Antwerp\"").unwrap());
+    let message = Message::from(alert);
+    let all: Vec<String> = message
+        .validate_all(&Limits::default())
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        all,
+        [
+            "title: must not be empty",
+            "containers[0]: ISO 6346 check digit is 4, expected 3",
+            "containers[2]: ISO 6346 check digit is 5, expected 4",
+            "route[2]: not a UN/LOCODE: must be a 2-letter country code and 3 characters A-Z \
+             or 2-9, e.g. BEANR",
+        ]
+    );
+    // The first of them is what `validate` reports.
+    assert_eq!(
+        message
+            .validate(&Limits::default())
+            .unwrap_err()
+            .to_string(),
+        all[0]
+    );
+    assert!(samples::message(MessageKind::Seizure)
+        .validate_all(&Limits::default())
+        .is_empty());
 }

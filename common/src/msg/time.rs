@@ -1,11 +1,17 @@
 //! `Timestamp`: milliseconds since the Unix epoch, written as RFC 3339 for people.
+//!
+//! People may also write a calendar day, `2026-12-31`, where a time is asked. A day means
+//! its first instant, 00:00:00 UTC, except for deadlines (a tracking request's `until`, a
+//! tasking's `due_by`, a message's expiry), where it means the day's last millisecond,
+//! 23:59:59.999 UTC: "until the 31st" includes the 31st. See [`DayEdge`].
 
 use std::fmt;
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ::time::format_description::well_known::Rfc3339;
-use ::time::OffsetDateTime;
+use ::time::macros::format_description;
+use ::time::{Date, OffsetDateTime, Time};
 use serde::de::{self, MapAccess, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -22,12 +28,23 @@ const TOML_DATETIME_KEY: &str = "$__toml_private_datetime";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Timestamp(u64);
 
+/// Which instant of a day a date alone (`2026-12-31`) stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayEdge {
+    /// 00:00:00.000 UTC: when something happened or starts.
+    Start,
+    /// 23:59:59.999 UTC: a deadline or an expiry, which includes the day.
+    End,
+}
+
 /// Why a string is not an acceptable timestamp.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TimestampError {
     /// Not RFC 3339.
-    #[error("not an RFC 3339 timestamp such as 2026-11-30T12:00:00Z: {0}")]
+    #[error(
+        "not a date such as 2026-11-30 or an RFC 3339 timestamp such as 2026-11-30T12:00:00Z: {0}"
+    )]
     Format(String),
     /// Before the Unix epoch.
     #[error("timestamp is before 1970-01-01T00:00:00Z")]
@@ -78,6 +95,40 @@ impl Timestamp {
             .ok()
     }
 
+    /// Parses RFC 3339 (any offset; precision beyond milliseconds is truncated) or a day
+    /// alone, `YYYY-MM-DD`, read as its `edge` in UTC.
+    pub fn parse_with_day(s: &str, edge: DayEdge) -> Result<Self, TimestampError> {
+        let s = s.trim();
+        let dt = match Date::parse(s, format_description!("[year]-[month]-[day]")) {
+            Ok(day) => {
+                let at = match edge {
+                    DayEdge::Start => Time::MIDNIGHT,
+                    DayEdge::End => Time::from_hms_milli(23, 59, 59, 999)
+                        .map_err(|e| TimestampError::Format(e.to_string()))?,
+                };
+                day.with_time(at).assume_utc()
+            }
+            Err(_) => OffsetDateTime::parse(s, &Rfc3339)
+                .map_err(|e| TimestampError::Format(e.to_string()))?,
+        };
+        let nanos = dt.unix_timestamp_nanos();
+        if nanos < 0 {
+            return Err(TimestampError::BeforeEpoch);
+        }
+        let millis = u64::try_from(nanos / 1_000_000).map_err(|_| TimestampError::OutOfRange)?;
+        let ts = Self(millis);
+        if ts.is_representable() {
+            Ok(ts)
+        } else {
+            Err(TimestampError::OutOfRange)
+        }
+    }
+
+    /// Parses a deadline or an expiry: as [`FromStr`], but a day alone is its end.
+    pub fn parse_deadline(s: &str) -> Result<Self, TimestampError> {
+        Self::parse_with_day(s, DayEdge::End)
+    }
+
     /// Validation rule: representable as RFC 3339.
     pub fn check(self) -> Result<(), Rule> {
         if self.is_representable() {
@@ -100,21 +151,10 @@ impl fmt::Display for Timestamp {
 impl FromStr for Timestamp {
     type Err = TimestampError;
 
-    /// Parses RFC 3339 with any offset; precision beyond milliseconds is truncated.
+    /// Parses RFC 3339 with any offset (precision beyond milliseconds is truncated), or a
+    /// day alone, read as its start in UTC.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let dt = OffsetDateTime::parse(s, &Rfc3339)
-            .map_err(|e| TimestampError::Format(e.to_string()))?;
-        let nanos = dt.unix_timestamp_nanos();
-        if nanos < 0 {
-            return Err(TimestampError::BeforeEpoch);
-        }
-        let millis = u64::try_from(nanos / 1_000_000).map_err(|_| TimestampError::OutOfRange)?;
-        let ts = Self(millis);
-        if ts.is_representable() {
-            Ok(ts)
-        } else {
-            Err(TimestampError::OutOfRange)
-        }
+        Self::parse_with_day(s, DayEdge::Start)
     }
 }
 
@@ -140,16 +180,50 @@ impl Serialize for Timestamp {
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         if deserializer.is_human_readable() {
-            deserializer.deserialize_any(TimestampVisitor { human: true })
+            deserializer.deserialize_any(TimestampVisitor {
+                human: true,
+                day: DayEdge::Start,
+            })
         } else {
-            deserializer.deserialize_u64(TimestampVisitor { human: false })
+            deserializer.deserialize_u64(TimestampVisitor {
+                human: false,
+                day: DayEdge::Start,
+            })
         }
     }
 }
 
-/// Accepts RFC 3339 strings (and TOML date-times) always, integers only in binary formats.
+/// `#[serde(deserialize_with = "deadline")]` for a deadline: a day alone, in JSON or TOML,
+/// is the day's end. Binary formats are read as for any [`Timestamp`].
+pub fn deadline<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
+    if deserializer.is_human_readable() {
+        deserializer.deserialize_any(TimestampVisitor {
+            human: true,
+            day: DayEdge::End,
+        })
+    } else {
+        Timestamp::deserialize(deserializer)
+    }
+}
+
+/// [`deadline`] for an optional field (with `#[serde(default)]`); `null`/`nil` is `None`.
+pub fn opt_deadline<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Timestamp>, D::Error> {
+    struct Deadline(Timestamp);
+    impl<'de> Deserialize<'de> for Deadline {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            deadline(d).map(Deadline)
+        }
+    }
+    Option::<Deadline>::deserialize(deserializer).map(|o| o.map(|d| d.0))
+}
+
+/// Accepts RFC 3339 strings, days (and TOML date-times) always, integers only in binary
+/// formats.
 struct TimestampVisitor {
     human: bool,
+    day: DayEdge,
 }
 
 impl<'de> Visitor<'de> for TimestampVisitor {
@@ -164,7 +238,7 @@ impl<'de> Visitor<'de> for TimestampVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Timestamp, E> {
-        v.parse().map_err(E::custom)
+        Timestamp::parse_with_day(v, self.day).map_err(E::custom)
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Timestamp, E> {
@@ -226,6 +300,61 @@ mod tests {
             "9999-12-31T23:59:59-01:00".parse::<Timestamp>(),
             Err(TimestampError::OutOfRange)
         );
+    }
+
+    #[test]
+    fn a_day_alone_is_its_start_or_for_deadlines_its_end() {
+        const DAY_START: u64 = 1_798_675_200_000; // 2026-12-31T00:00:00Z
+        assert_eq!(
+            "2026-12-31".parse::<Timestamp>().unwrap().as_millis(),
+            DAY_START
+        );
+        let end = Timestamp::parse_deadline(" 2026-12-31 ").unwrap();
+        assert_eq!(end.as_millis(), DAY_START + 86_400_000 - 1);
+        assert_eq!(end.to_string(), "2026-12-31T23:59:59.999Z");
+        // A full timestamp is what it says, deadline or not.
+        assert_eq!(
+            Timestamp::parse_deadline("2026-11-30T12:00:00Z").unwrap(),
+            Timestamp::from_millis(NOON)
+        );
+        for bad in ["2026-13-01", "2026-02-30", "31/12/2026", "2026-12-3"] {
+            assert!(bad.parse::<Timestamp>().is_err(), "{bad}");
+        }
+
+        #[derive(Deserialize)]
+        struct Doc {
+            at: Timestamp,
+            #[serde(deserialize_with = "deadline")]
+            until: Timestamp,
+            #[serde(default, deserialize_with = "opt_deadline")]
+            due: Option<Timestamp>,
+        }
+        let doc: Doc = serde_json::from_str(
+            r#"{"at": "2026-12-31", "until": "2026-12-31", "due": "2026-12-31"}"#,
+        )
+        .unwrap();
+        assert_eq!(doc.at.as_millis(), DAY_START);
+        assert_eq!(doc.until, end);
+        assert_eq!(doc.due, Some(end));
+        // In MessagePack a deadline is milliseconds like any time.
+        #[derive(Serialize)]
+        struct Bin {
+            at: Timestamp,
+            until: Timestamp,
+        }
+        let bytes = rmp_serde::to_vec_named(&Bin {
+            at: Timestamp::from_millis(5),
+            until: end,
+        })
+        .unwrap();
+        #[derive(Deserialize)]
+        struct BinDoc {
+            #[allow(dead_code)]
+            at: Timestamp,
+            #[serde(deserialize_with = "deadline")]
+            until: Timestamp,
+        }
+        assert_eq!(rmp_serde::from_slice::<BinDoc>(&bytes).unwrap().until, end);
     }
 
     #[test]

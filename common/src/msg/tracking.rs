@@ -57,6 +57,7 @@ pub struct TrackingRequest {
     #[serde(default)]
     pub route: Vec<Locode>,
     /// Stop reporting after this time.
+    #[serde(deserialize_with = "super::time::deadline")]
     pub until: Timestamp,
     /// Events to report; empty means all.
     #[serde(default)]

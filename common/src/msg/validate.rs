@@ -1,5 +1,6 @@
 //! The validation walk: field paths, limits and the text rules shared by every message.
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
 
 use super::{Limits, Rule, ValidationError};
@@ -86,21 +87,53 @@ impl<'a> Path<'a> {
     }
 }
 
-/// Walks a message with its limits, checking fields by kind.
+/// Walks a message with its limits, checking fields by kind. It stops at the first
+/// broken rule, or, made by [`Checker::run_all`], notes each one and goes on with the
+/// next field (a field's own checks still stop at its first broken rule).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Checker<'l> {
     limits: &'l Limits,
+    noted: Option<&'l RefCell<Vec<ValidationError>>>,
 }
 
 impl<'l> Checker<'l> {
     /// A checker applying `limits`.
     pub(crate) fn new(limits: &'l Limits) -> Self {
-        Self { limits }
+        Self {
+            limits,
+            noted: None,
+        }
     }
 
     /// Validates a whole message.
     pub(crate) fn run<T: Validate>(limits: &'l Limits, message: &T) -> Outcome {
         message.validate_at(&Checker::new(limits), &Path::ROOT)
+    }
+
+    /// Validates a whole message; every field that breaks a rule, in field order.
+    pub(crate) fn run_all<T: Validate>(limits: &Limits, message: &T) -> Vec<ValidationError> {
+        let noted = RefCell::new(Vec::new());
+        let c = Checker {
+            limits,
+            noted: Some(&noted),
+        };
+        let last = message.validate_at(&c, &Path::ROOT);
+        let mut all = noted.into_inner();
+        if let Err(e) = last {
+            all.push(e);
+        }
+        all
+    }
+
+    /// In a [`Checker::run_all`] walk, note a broken rule and go on.
+    fn keep(&self, outcome: Outcome) -> Outcome {
+        match (outcome, self.noted) {
+            (Err(e), Some(noted)) => {
+                noted.borrow_mut().push(e);
+                Ok(())
+            }
+            (outcome, _) => outcome,
+        }
     }
 
     /// The limits in force.
@@ -110,7 +143,7 @@ impl<'l> Checker<'l> {
 
     /// A required short field (title, name): non-empty, at most `max_short_len`.
     pub(crate) fn short(&self, p: &Path<'_>, name: &'static str, value: &str) -> Outcome {
-        self.short_at(&p.field(name), value)
+        self.keep(self.short_at(&p.field(name), value))
     }
 
     /// An optional short field; when present it must be non-empty.
@@ -126,7 +159,7 @@ impl<'l> Checker<'l> {
     /// A required long text field: non-empty, at most `max_text_len`.
     pub(crate) fn text(&self, p: &Path<'_>, name: &'static str, value: &str) -> Outcome {
         let max = self.limits.max_text_len;
-        text_rule(value, max, true).map_err(|r| p.field(name).error(r))
+        self.keep(text_rule(value, max, true).map_err(|r| p.field(name).error(r)))
     }
 
     /// An optional long text field; when present it must be non-empty.
@@ -147,9 +180,9 @@ impl<'l> Checker<'l> {
         values: &[String],
     ) -> Outcome {
         let f = p.field(name);
-        self.count(&f, values.len())?;
+        self.keep(self.count(&f, values.len()))?;
         for (i, v) in values.iter().enumerate() {
-            self.short_at(&f.index(i), v)?;
+            self.keep(self.short_at(&f.index(i), v))?;
         }
         Ok(())
     }
@@ -161,7 +194,7 @@ impl<'l> Checker<'l> {
         name: &'static str,
         value: &T,
     ) -> Outcome {
-        value.validate_at(self, &p.field(name))
+        self.keep(value.validate_at(self, &p.field(name)))
     }
 
     /// An optional nested value.
@@ -182,9 +215,9 @@ impl<'l> Checker<'l> {
         values: &[T],
     ) -> Outcome {
         let f = p.field(name);
-        self.count(&f, values.len())?;
+        self.keep(self.count(&f, values.len()))?;
         for (i, v) in values.iter().enumerate() {
-            v.validate_at(self, &f.index(i))?;
+            self.keep(v.validate_at(self, &f.index(i)))?;
         }
         Ok(())
     }
@@ -197,7 +230,7 @@ impl<'l> Checker<'l> {
         values: &[T],
     ) -> Outcome {
         if values.is_empty() {
-            return Err(p.field(name).error(Rule::EmptyList));
+            return self.keep(Err(p.field(name).error(Rule::EmptyList)));
         }
         self.list(p, name, values)
     }
@@ -209,7 +242,7 @@ impl<'l> Checker<'l> {
         name: &'static str,
         result: Result<(), Rule>,
     ) -> Outcome {
-        result.map_err(|r| p.field(name).error(r))
+        self.keep(result.map_err(|r| p.field(name).error(r)))
     }
 
     fn short_at(&self, p: &Path<'_>, value: &str) -> Outcome {
