@@ -259,14 +259,6 @@ pub struct FieldError {
     pub message: String,
 }
 
-/// A container number as officers type it: spaces, dashes and dots dropped, upper case.
-pub fn normalise_container(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '.' | '/'))
-        .flat_map(char::to_uppercase)
-        .collect()
-}
-
 fn split_list(s: &str) -> Vec<&str> {
     s.split(['\n', ',', ';'])
         .map(str::trim)
@@ -341,7 +333,7 @@ fn field_value(tr: &Tr<'_>, field: &Field, form: &Form) -> Result<Option<Value>,
     Ok(Some(match field.input {
         Short | Text => Value::String(v.to_owned()),
         Container => Value::String(
-            ContainerNumber::new(&normalise_container(v))
+            ContainerNumber::new(v)
                 .map_err(rule)?
                 .to_string(),
         ),
@@ -349,7 +341,7 @@ fn field_value(tr: &Tr<'_>, field: &Field, form: &Form) -> Result<Option<Value>,
             let mut out = vec![];
             let mut errors = vec![];
             for c in split_list(v) {
-                match ContainerNumber::new(&normalise_container(c)) {
+                match ContainerNumber::new(c) {
                     Ok(n) => out.push(Value::String(n.to_string())),
                     Err(r) => errors.push(format!("{c}: {}", rule(r))),
                 }

@@ -217,7 +217,9 @@ fn attachments(ctx: &Ctx<'_>, form: &Form) -> Result<Vec<Value>, FieldError> {
     }
     let mut out = vec![];
     for ((n, t), d) in names.iter().zip(&types).zip(&datas) {
-        let bytes = base64::engine::general_purpose::STANDARD
+        // Checked here so that a broken upload is named beside the attachments; the body
+        // carries it as base64, as the API does.
+        base64::engine::general_purpose::STANDARD
             .decode(d)
             .map_err(|_| bad())?;
         let media = if cordon_common::msg::check_media_type(t).is_ok() {
@@ -225,7 +227,7 @@ fn attachments(ctx: &Ctx<'_>, form: &Form) -> Result<Vec<Value>, FieldError> {
         } else {
             "application/octet-stream"
         };
-        out.push(serde_json::json!({ "name": n, "media_type": media, "data": bytes }));
+        out.push(serde_json::json!({ "name": n, "media_type": media, "data": d }));
     }
     Ok(out)
 }
