@@ -1,9 +1,10 @@
 //! The Cordon node: what every member administration and RILO runs.
 //!
 //! The daemon ([`daemon::RunningNode`]) keeps one link to the hub ([`link`]), a durable
-//! store ([`store`]) with the outbox ([`outbox`]) and the inbox ([`receive`]), sends and
-//! records receipts ([`receipts`]), and serves the officers' operations ([`service`])
-//! over a local HTTP+JSON API ([`api`]). The command line ([`cli`]) talks to that API.
+//! store ([`store`]) with the outbox ([`outbox`]) and the inbox ([`receive`]; listed and
+//! searched through [`inbox`]), sends and records receipts ([`receipts`]), and serves the
+//! officers' operations ([`service`]) over a local HTTP+JSON API ([`api`]). The command
+//! line ([`cli`]) talks to that API.
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -13,6 +14,7 @@ pub mod client;
 pub mod config;
 pub mod daemon;
 pub mod hub_verifier;
+pub mod inbox;
 pub mod keys;
 pub mod link;
 pub mod outbox;
