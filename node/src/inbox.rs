@@ -9,10 +9,9 @@
 //! upper case, vessel names, senders and text lower case. The store scans summaries
 //! newest first (or, for followers, oldest first) and stops once a page is full.
 
-use std::borrow::Cow;
-
 use cordon_common::ids::{ChannelName, MessageId, OperationName};
 use cordon_common::msg::{Conveyance, Message, MessageKind, Party, Priority, Timestamp, Tlp};
+use memchr::memmem::Finder;
 use serde::{Deserialize, Serialize};
 
 use crate::store::InboxRecord;
@@ -215,11 +214,16 @@ pub struct InboxCounts {
 }
 
 /// What the inbox keeps of each message for listing and search: everything an inbox
-/// line shows, and the normalised search terms. Stored as a MessagePack array (field
-/// order matters; the table is rebuilt from the records when the format changes, see
-/// `SUMMARY_VERSION` in the store); read without copying its strings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InboxSummary<'a> {
+/// line shows, and the normalised search terms.
+///
+/// Stored (see [`InboxSummary::encode`]) as a fixed part — id, kind, priority, marking,
+/// flags, times, the message it answers — then the strings, each after its length, so
+/// that a scan compares the fixed fields and searches the strings' bytes in place,
+/// without decoding them; only the summaries of a page are decoded. The table is derived
+/// data, rebuilt from the records when this format changes (`SUMMARY_VERSION` in the
+/// store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxSummary {
     /// Local arrival number.
     pub seq: u64,
     /// Message id.
@@ -241,56 +245,196 @@ pub struct InboxSummary<'a> {
     /// The message it answers.
     pub in_reply_to: Option<MessageId>,
     /// Operation.
-    #[serde(borrow)]
-    pub operation: Cow<'a, str>,
+    pub operation: String,
     /// Delivered on.
-    #[serde(borrow)]
-    pub channel: Cow<'a, str>,
+    pub channel: String,
     /// Sender node.
-    #[serde(borrow)]
-    pub sender: Cow<'a, str>,
+    pub sender: String,
     /// The one-line summary shown in lists.
-    #[serde(borrow)]
-    pub title: Cow<'a, str>,
+    pub title: String,
     /// The sender's node id, organisation and country, lower case, one a line.
-    #[serde(borrow)]
-    pub sender_terms: Cow<'a, str>,
+    pub sender_terms: String,
     /// Container numbers named in the body, upper case, one a line.
-    #[serde(borrow)]
-    pub containers: Cow<'a, str>,
+    pub containers: String,
     /// Vessel names (lower case) and IMO numbers named in the body, one a line.
-    #[serde(borrow)]
-    pub vessels: Cow<'a, str>,
+    pub vessels: String,
 }
 
-impl InboxSummary<'_> {
-    /// The same, owning its strings.
-    pub fn into_owned(self) -> InboxSummary<'static> {
-        InboxSummary {
-            operation: Cow::Owned(self.operation.into_owned()),
-            channel: Cow::Owned(self.channel.into_owned()),
-            sender: Cow::Owned(self.sender.into_owned()),
-            title: Cow::Owned(self.title.into_owned()),
-            sender_terms: Cow::Owned(self.sender_terms.into_owned()),
-            containers: Cow::Owned(self.containers.into_owned()),
-            vessels: Cow::Owned(self.vessels.into_owned()),
-            ..self
-        }
-    }
+/// The stored summary's fixed part: id (16 bytes), kind, priority, marking, flags (1 byte
+/// each), created and received (u64 little-endian), the message it answers (16 bytes,
+/// zero when none).
+const FIXED: usize = 52;
+/// Its strings, in order: operation, channel, sender, title, sender terms, containers,
+/// vessels; each a u32 little-endian length, then UTF-8.
+const STRINGS: usize = 7;
+const FLAG_READ: u8 = 1;
+const FLAG_ACKNOWLEDGED: u8 = 2;
+const FLAG_REPLY: u8 = 4;
 
+fn index_of<T: PartialEq>(all: &[T], v: &T) -> u8 {
+    all.iter()
+        .position(|x| x == v)
+        .and_then(|i| u8::try_from(i).ok())
+        .unwrap_or(u8::MAX)
+}
+
+fn kind_index(k: MessageKind) -> u8 {
+    index_of(&MessageKind::ALL, &k)
+}
+
+fn priority_index(p: Priority) -> u8 {
+    index_of(&Priority::ALL, &p)
+}
+
+impl InboxSummary {
     /// Whether it is a flash message no officer has acknowledged.
     pub fn is_flash_unacknowledged(&self) -> bool {
         self.priority == Priority::Flash && !self.acknowledged
     }
 
-    /// Encode for the store.
-    pub(crate) fn encode(&self) -> Result<Vec<u8>, rmp_serde::encode::Error> {
-        rmp_serde::to_vec(self)
+    /// The stored form: the fixed part, then the strings.
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let strings = self.strings();
+        let mut b = Vec::with_capacity(FIXED + strings.iter().map(|s| 4 + s.len()).sum::<usize>());
+        b.extend_from_slice(self.id.as_bytes());
+        b.push(kind_index(self.kind));
+        b.push(priority_index(self.priority));
+        b.push(index_of(&Tlp::ALL, &self.tlp));
+        let flags = [
+            (self.read, FLAG_READ),
+            (self.acknowledged, FLAG_ACKNOWLEDGED),
+            (self.in_reply_to.is_some(), FLAG_REPLY),
+        ];
+        b.push(
+            flags
+                .iter()
+                .filter(|(on, _)| *on)
+                .fold(0, |f, (_, bit)| f | bit),
+        );
+        b.extend_from_slice(&self.created_at.to_le_bytes());
+        b.extend_from_slice(&self.received_at.to_le_bytes());
+        b.extend_from_slice(self.in_reply_to.as_ref().map_or(&[0; 16], |r| r.as_bytes()));
+        for s in strings {
+            // Each string is bounded far below 4 GiB: the validated body's text fields.
+            let len = u32::try_from(s.len()).unwrap_or(u32::MAX);
+            b.extend_from_slice(&len.to_le_bytes());
+            b.extend_from_slice(&s.as_bytes()[..len as usize]);
+        }
+        b
     }
 
-    /// Decode from the store, borrowing its strings from `bytes`.
-    pub(crate) fn decode(bytes: &[u8]) -> Result<InboxSummary<'_>, rmp_serde::decode::Error> {
-        rmp_serde::from_slice(bytes)
+    fn strings(&self) -> [&str; STRINGS] {
+        [
+            &self.operation,
+            &self.channel,
+            &self.sender,
+            &self.title,
+            &self.sender_terms,
+            &self.containers,
+            &self.vessels,
+        ]
+    }
+}
+
+/// A stored summary that does not decode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("inbox summary: {0}")]
+pub struct SummaryError(&'static str);
+
+/// A stored summary, read in place: the fixed part and the strings' bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SummaryView<'a> {
+    fixed: &'a [u8; FIXED],
+    strings: [&'a [u8]; STRINGS],
+}
+
+impl<'a> SummaryView<'a> {
+    /// Find the parts of `bytes`; nothing is decoded yet.
+    pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self, SummaryError> {
+        let (fixed, mut rest) = bytes
+            .split_first_chunk::<FIXED>()
+            .ok_or(SummaryError("shorter than its fixed part"))?;
+        let mut strings = [&[][..]; STRINGS];
+        for s in &mut strings {
+            let (len, r) = rest
+                .split_first_chunk::<4>()
+                .ok_or(SummaryError("a string's length is missing"))?;
+            let len = usize::try_from(u32::from_le_bytes(*len)).unwrap_or(usize::MAX);
+            if r.len() < len {
+                return Err(SummaryError("a string is cut short"));
+            }
+            let (v, r) = r.split_at(len);
+            *s = v;
+            rest = r;
+        }
+        Ok(Self { fixed, strings })
+    }
+
+    fn u64_at(&self, at: usize) -> u64 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&self.fixed[at..at + 8]);
+        u64::from_le_bytes(b)
+    }
+
+    fn flags(&self) -> u8 {
+        self.fixed[19]
+    }
+
+    fn read(&self) -> bool {
+        self.flags() & FLAG_READ != 0
+    }
+
+    fn acknowledged(&self) -> bool {
+        self.flags() & FLAG_ACKNOWLEDGED != 0
+    }
+
+    fn created_at(&self) -> u64 {
+        self.u64_at(20)
+    }
+
+    fn received_at(&self) -> u64 {
+        self.u64_at(28)
+    }
+
+    /// Whether it is a flash message no officer has acknowledged.
+    pub(crate) fn is_flash_unacknowledged(&self) -> bool {
+        self.fixed[17] == priority_index(Priority::Flash) && !self.acknowledged()
+    }
+
+    /// Decode it whole, as the summary of message `seq`.
+    pub(crate) fn decode(&self, seq: u64) -> Result<InboxSummary, SummaryError> {
+        fn pick<T: Copy>(all: &[T], i: u8, what: &'static str) -> Result<T, SummaryError> {
+            all.get(usize::from(i)).copied().ok_or(SummaryError(what))
+        }
+        let id = |at: usize| {
+            let mut b = [0u8; 16];
+            b.copy_from_slice(&self.fixed[at..at + 16]);
+            MessageId(uuid::Uuid::from_bytes(b))
+        };
+        let text = |i: usize| {
+            std::str::from_utf8(self.strings[i])
+                .map(str::to_owned)
+                .map_err(|_| SummaryError("a string is not UTF-8"))
+        };
+        Ok(InboxSummary {
+            seq,
+            id: id(0),
+            kind: pick(&MessageKind::ALL, self.fixed[16], "unknown kind")?,
+            priority: pick(&Priority::ALL, self.fixed[17], "unknown priority")?,
+            tlp: pick(&Tlp::ALL, self.fixed[18], "unknown marking")?,
+            read: self.read(),
+            acknowledged: self.acknowledged(),
+            created_at: self.created_at(),
+            received_at: self.received_at(),
+            in_reply_to: (self.flags() & FLAG_REPLY != 0).then(|| id(36)),
+            operation: text(0)?,
+            channel: text(1)?,
+            sender: text(2)?,
+            title: text(3)?,
+            sender_terms: text(4)?,
+            containers: text(5)?,
+            vessels: text(6)?,
+        })
     }
 }
 
@@ -475,7 +619,7 @@ impl Terms {
 /// The summary of an inbox record and its search text (lower case), from its body. A
 /// body that does not decode (it was validated when it arrived, so only a damaged store
 /// has one) gets an empty title and no search terms.
-pub fn summarize(r: &InboxRecord) -> (InboxSummary<'static>, String) {
+pub fn summarize(r: &InboxRecord) -> (InboxSummary, String) {
     let message = Message::decode(r.kind, &r.body).ok();
     let terms = message.as_ref().map(Terms::of).unwrap_or_default();
     let mut sender = Lines::unique();
@@ -498,33 +642,35 @@ pub fn summarize(r: &InboxRecord) -> (InboxSummary<'static>, String) {
         created_at: r.created_at,
         received_at: r.received_at,
         in_reply_to: r.in_reply_to,
-        operation: Cow::Owned(r.operation.as_str().to_owned()),
-        channel: Cow::Owned(r.channel.as_str().to_owned()),
-        sender: Cow::Owned(r.sender.as_str().to_owned()),
-        title: Cow::Owned(message.as_ref().map(title_of).unwrap_or_default()),
-        sender_terms: Cow::Owned(sender.text),
-        containers: Cow::Owned(terms.containers.text),
-        vessels: Cow::Owned(terms.vessels.text),
+        operation: r.operation.as_str().to_owned(),
+        channel: r.channel.as_str().to_owned(),
+        sender: r.sender.as_str().to_owned(),
+        title: message.as_ref().map(title_of).unwrap_or_default(),
+        sender_terms: sender.text,
+        containers: terms.containers.text,
+        vessels: terms.vessels.text,
     };
     (summary, terms.text.text.to_lowercase())
 }
 
-/// An [`InboxFilter`] normalised for comparing with summaries.
+/// An [`InboxFilter`] normalised for comparing with stored summaries in place: the
+/// kind and priority as their stored numbers, the searches as prepared byte searches.
 #[derive(Debug, Clone)]
 pub(crate) struct Matcher {
-    operation: Option<String>,
-    channel: Option<String>,
-    kind: Option<MessageKind>,
-    priority: Option<Priority>,
+    operation: Option<Vec<u8>>,
+    channel: Option<Vec<u8>>,
+    kind: Option<u8>,
+    priority: Option<u8>,
     unread: bool,
     unacknowledged: bool,
-    container: Option<String>,
-    vessel: Option<String>,
-    sender: Option<String>,
-    words: Vec<String>,
+    container: Option<Finder<'static>>,
+    vessel: Option<Finder<'static>>,
+    sender: Option<Finder<'static>>,
+    words: Vec<Finder<'static>>,
     received: TimeRange,
     created: TimeRange,
     flash_apart: bool,
+    everything: bool,
 }
 
 fn bounded<'s>(field: &'static str, s: &'s Option<String>) -> Result<Option<&'s str>, QueryError> {
@@ -538,11 +684,12 @@ fn bounded<'s>(field: &'static str, s: &'s Option<String>) -> Result<Option<&'s 
     }
 }
 
-fn non_empty(field: &'static str, s: String) -> Result<String, QueryError> {
+/// A search for the normalised `s`, refused when nothing is left of it.
+fn search(field: &'static str, s: String) -> Result<Finder<'static>, QueryError> {
     if s.is_empty() {
         Err(QueryError::Empty { field })
     } else {
-        Ok(s)
+        Ok(Finder::new(s.as_bytes()).into_owned())
     }
 }
 
@@ -557,6 +704,10 @@ fn normalise_vessel(s: &str) -> String {
     }
 }
 
+fn found(f: &Option<Finder<'static>>, haystack: &[u8]) -> bool {
+    f.as_ref().is_none_or(|f| f.find(haystack).is_some())
+}
+
 impl Matcher {
     /// Normalise `f`; `flash_apart` leaves unacknowledged flash messages out.
     pub(crate) fn new(f: &InboxFilter, flash_apart: bool) -> Result<Self, QueryError> {
@@ -569,22 +720,22 @@ impl Matcher {
                     .filter(|c| !c.is_whitespace() && *c != '-')
                     .flat_map(char::to_uppercase)
                     .collect();
-                non_empty("container", n)
+                search("container", n)
             })
             .transpose()?;
         let vessel = bounded("vessel", &f.vessel)?
-            .map(|v| non_empty("vessel", normalise_vessel(v)))
+            .map(|v| search("vessel", normalise_vessel(v)))
             .transpose()?;
         let sender = bounded("sender", &f.sender)?
-            .map(|s| non_empty("sender", s.trim().to_lowercase()))
+            .map(|s| search("sender", s.trim().to_lowercase()))
             .transpose()?;
-        let words: Vec<String> = match bounded("text", &f.text)? {
+        let words = match bounded("text", &f.text)? {
             None => vec![],
             Some(t) => {
-                let w: Vec<String> = t
+                let w: Vec<Finder<'static>> = t
                     .to_lowercase()
                     .split_whitespace()
-                    .map(String::from)
+                    .map(|w| Finder::new(w.as_bytes()).into_owned())
                     .collect();
                 if w.is_empty() {
                     return Err(QueryError::Empty { field: "text" });
@@ -598,10 +749,10 @@ impl Matcher {
             }
         };
         Ok(Self {
-            operation: f.operation.as_ref().map(|o| o.as_str().to_owned()),
-            channel: f.channel.as_ref().map(|c| c.as_str().to_owned()),
-            kind: f.kind,
-            priority: f.priority,
+            operation: f.operation.as_ref().map(|o| o.as_str().as_bytes().to_vec()),
+            channel: f.channel.as_ref().map(|c| c.as_str().as_bytes().to_vec()),
+            kind: f.kind.map(kind_index),
+            priority: f.priority.map(priority_index),
             unread: f.unread,
             unacknowledged: f.unacknowledged,
             container,
@@ -611,29 +762,29 @@ impl Matcher {
             received: f.received,
             created: f.created,
             flash_apart,
+            everything: *f == InboxFilter::default() && !flash_apart,
         })
     }
 
-    /// Whether `s` matches everything but the text search.
-    pub(crate) fn matches(&self, s: &InboxSummary<'_>) -> bool {
-        self.kind.is_none_or(|k| k == s.kind)
-            && self.priority.is_none_or(|p| p == s.priority)
-            && !(self.unread && s.read)
-            && !(self.unacknowledged && s.acknowledged)
+    /// Whether it lets every message through.
+    pub(crate) fn is_everything(&self) -> bool {
+        self.everything
+    }
+
+    /// Whether `s` matches everything but the text search: the fixed fields first.
+    pub(crate) fn matches(&self, s: &SummaryView<'_>) -> bool {
+        self.kind.is_none_or(|k| k == s.fixed[16])
+            && self.priority.is_none_or(|p| p == s.fixed[17])
+            && !(self.unread && s.read())
+            && !(self.unacknowledged && s.acknowledged())
             && !(self.flash_apart && s.is_flash_unacknowledged())
-            && self.received.contains(s.received_at)
-            && self.created.contains(s.created_at)
-            && self.operation.as_deref().is_none_or(|o| o == s.operation)
-            && self.channel.as_deref().is_none_or(|c| c == s.channel)
-            && self
-                .container
-                .as_deref()
-                .is_none_or(|c| s.containers.contains(c))
-            && self.vessel.as_deref().is_none_or(|v| s.vessels.contains(v))
-            && self
-                .sender
-                .as_deref()
-                .is_none_or(|q| s.sender_terms.contains(q))
+            && self.received.contains(s.received_at())
+            && self.created.contains(s.created_at())
+            && self.operation.as_deref().is_none_or(|o| o == s.strings[0])
+            && self.channel.as_deref().is_none_or(|c| c == s.strings[1])
+            && found(&self.container, s.strings[5])
+            && found(&self.vessel, s.strings[6])
+            && found(&self.sender, s.strings[4])
     }
 
     /// Whether the text search is asked for (and so the search text must be read).
@@ -641,17 +792,18 @@ impl Matcher {
         !self.words.is_empty()
     }
 
-    /// Whether the search text `text` (lower case) holds every word.
-    pub(crate) fn matches_text(&self, text: &str) -> bool {
-        self.words.iter().all(|w| text.contains(w.as_str()))
+    /// Whether the search text `text` (lower case UTF-8) holds every word.
+    pub(crate) fn matches_text(&self, text: &[u8]) -> bool {
+        self.words.iter().all(|w| w.find(text).is_some())
     }
 
     /// The same filter for the flash section: the unacknowledged flash messages only.
     pub(crate) fn flash_only(&self) -> Self {
         Self {
-            priority: Some(Priority::Flash),
+            priority: Some(priority_index(Priority::Flash)),
             unacknowledged: true,
             flash_apart: false,
+            everything: false,
             ..self.clone()
         }
     }

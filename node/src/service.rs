@@ -751,7 +751,7 @@ fn item_of(r: &InboxRecord) -> InboxItem {
 }
 
 /// An inbox line from its stored summary.
-fn item_from_summary(s: InboxSummary<'_>) -> Result<InboxItem, ServiceError> {
+fn item_from_summary(s: InboxSummary) -> Result<InboxItem, ServiceError> {
     let corrupt = |what: &str, e: cordon_common::ids::IdError| {
         ServiceError::Internal(format!("inbox summary {}: bad {what}: {e}", s.seq))
     };
@@ -769,7 +769,7 @@ fn item_from_summary(s: InboxSummary<'_>) -> Result<InboxItem, ServiceError> {
         read: s.read,
         acknowledged: s.acknowledged,
         in_reply_to: s.in_reply_to,
-        title: s.title.into_owned(),
+        title: s.title,
     })
 }
 
@@ -787,7 +787,7 @@ fn page_of(query: &InboxQuery, l: InboxListing) -> Result<InboxPage, ServiceErro
             },
         ),
     };
-    let items = |v: Vec<InboxSummary<'static>>| -> Result<Vec<InboxItem>, ServiceError> {
+    let items = |v: Vec<InboxSummary>| -> Result<Vec<InboxItem>, ServiceError> {
         v.into_iter().map(item_from_summary).collect()
     };
     Ok(InboxPage {

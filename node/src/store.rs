@@ -30,7 +30,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::inbox::{
-    self, InboxCounts, InboxPosition, InboxQuery, InboxSummary, Matcher, QueryError,
+    self, InboxCounts, InboxPosition, InboxQuery, InboxSummary, Matcher, QueryError, SummaryView,
 };
 
 type Id = [u8; 16];
@@ -40,7 +40,7 @@ const OUTBOX: TableDefinition<(u8, Id), u64> = TableDefinition::new("outbox");
 const INBOX: TableDefinition<Id, &[u8]> = TableDefinition::new("inbox");
 const INBOX_ORDER: TableDefinition<u64, Id> = TableDefinition::new("inbox_order");
 const INBOX_SUMMARY: TableDefinition<u64, &[u8]> = TableDefinition::new("inbox_summary");
-const INBOX_TEXT: TableDefinition<u64, &str> = TableDefinition::new("inbox_text");
+const INBOX_TEXT: TableDefinition<u64, &[u8]> = TableDefinition::new("inbox_text");
 const INBOX_FLASH: TableDefinition<u64, ()> = TableDefinition::new("inbox_flash");
 const RECEIPTS: TableDefinition<(Id, &str), &[u8]> = TableDefinition::new("receipts");
 const REFUSALS: TableDefinition<u64, &[u8]> = TableDefinition::new("refusals");
@@ -55,7 +55,7 @@ const SUMMARY_FORMAT: &str = "inbox_summary_format";
 
 /// The format of `inbox_summary` and `inbox_text`; a store with another (or none) has them
 /// rebuilt from its inbox records when it is opened.
-const SUMMARY_VERSION: u64 = 1;
+const SUMMARY_VERSION: u64 = 2;
 /// Inbox records summarised per transaction when the summaries are rebuilt.
 const REBUILD_CHUNK: usize = 2_000;
 
@@ -352,10 +352,10 @@ pub enum CommitOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboxListing {
     /// The page, in the query's order.
-    pub items: Vec<InboxSummary<'static>>,
+    pub items: Vec<InboxSummary>,
     /// With `flash_first`, on the first page: the unacknowledged flash messages that
     /// match, newest first.
-    pub flash: Vec<InboxSummary<'static>>,
+    pub flash: Vec<InboxSummary>,
     /// More unacknowledged flash messages match than `flash` holds.
     pub flash_more: bool,
     /// More messages match beyond the page.
@@ -433,17 +433,25 @@ fn inbox_counts(tx: &redb::ReadTransaction) -> Result<InboxCounts, StoreError> {
     })
 }
 
-fn decode_summary(bytes: &[u8]) -> Result<InboxSummary<'_>, StoreError> {
-    InboxSummary::decode(bytes).map_err(|e| StoreError::Corrupt {
+fn corrupt_summary(e: inbox::SummaryError) -> StoreError {
+    StoreError::Corrupt {
         table: "inbox_summary",
         message: e.to_string(),
-    })
+    }
+}
+
+fn view(bytes: &[u8]) -> Result<SummaryView<'_>, StoreError> {
+    SummaryView::parse(bytes).map_err(corrupt_summary)
+}
+
+fn decode_summary(seq: u64, v: &SummaryView<'_>) -> Result<InboxSummary, StoreError> {
+    v.decode(seq).map_err(corrupt_summary)
 }
 
 /// The summary tables of a write transaction.
 struct SummaryTables<'t> {
     summary: redb::Table<'t, u64, &'static [u8]>,
-    text: redb::Table<'t, u64, &'static str>,
+    text: redb::Table<'t, u64, &'static [u8]>,
     flash: redb::Table<'t, u64, ()>,
 }
 
@@ -458,17 +466,17 @@ impl<'t> SummaryTables<'t> {
 
     /// Summarise `record` (its `seq` set) and write the summary, its search text and
     /// its flash entry; the summary.
-    fn add(&mut self, record: &InboxRecord) -> Result<InboxSummary<'static>, StoreError> {
+    fn add(&mut self, record: &InboxRecord) -> Result<InboxSummary, StoreError> {
         let (summary, text) = inbox::summarize(record);
         self.put(&summary)?;
-        self.text.insert(record.seq, text.as_str()).map_err(dberr)?;
+        self.text
+            .insert(record.seq, text.as_bytes())
+            .map_err(dberr)?;
         Ok(summary)
     }
 
-    fn put(&mut self, summary: &InboxSummary<'_>) -> Result<(), StoreError> {
-        let bytes = summary
-            .encode()
-            .map_err(|e| StoreError::Db(format!("cannot encode a summary: {e}")))?;
+    fn put(&mut self, summary: &InboxSummary) -> Result<(), StoreError> {
+        let bytes = summary.encode();
         self.summary
             .insert(summary.seq, bytes.as_slice())
             .map_err(dberr)?;
@@ -494,7 +502,7 @@ type Rows<V> = Box<
     >,
 >;
 
-type TextRows = std::iter::Peekable<Rows<&'static str>>;
+type TextRows = std::iter::Peekable<Rows<&'static [u8]>>;
 
 /// The rows of `t` from `position` on, in its order.
 fn scan<V: redb::Value + 'static>(
@@ -556,7 +564,7 @@ fn mark_summary(tx: &redb::WriteTransaction, r: &InboxRecord) -> Result<(), Stor
         .summary
         .get(r.seq)
         .map_err(dberr)?
-        .map(|v| decode_summary(v.value()).map(InboxSummary::into_owned))
+        .map(|v| view(v.value()).and_then(|s| decode_summary(r.seq, &s)))
         .transpose()?
     else {
         return Ok(());
@@ -590,7 +598,7 @@ impl Unsettled {
         })
     }
 
-    fn count(&mut self, s: &InboxSummary<'_>) {
+    fn count(&mut self, s: &InboxSummary) {
         self.unread += u64::from(!s.read);
         self.unacked += u64::from(!s.acknowledged);
     }
@@ -675,13 +683,14 @@ impl Store {
             tx.open_table(REFUSALS).map_err(dberr)?;
             tx.open_table(META).map_err(dberr)?;
             tx.open_table(PINS).map_err(dberr)?;
-            SummaryTables::open(&tx)?;
         }
         tx.commit().map_err(|e| open_err(e.to_string()))?;
         let format = {
             let tx = db.begin_read().map_err(dberr)?;
             counter(&tx.open_table(META).map_err(dberr)?, SUMMARY_FORMAT)?
         };
+        // The summary tables are opened (with their types) only in their current format:
+        // an older one is deleted by name and rebuilt.
         if format != SUMMARY_VERSION {
             let started = std::time::Instant::now();
             let n = rebuild_summaries(&db)?;
@@ -944,7 +953,7 @@ impl Store {
                 let Some(v) = summaries.get(seq).map_err(dberr)? else {
                     continue;
                 };
-                let s = decode_summary(v.value())?;
+                let s = view(v.value())?;
                 let text = || -> Result<bool, StoreError> {
                     Ok(match texts.get(seq).map_err(dberr)? {
                         Some(t) => only.matches_text(t.value()),
@@ -956,7 +965,7 @@ impl Store {
                         flash_more = true;
                         break;
                     }
-                    flash.push(s.into_owned());
+                    flash.push(decode_summary(seq, &s)?);
                 }
             }
         }
@@ -970,10 +979,13 @@ impl Store {
             },
             newest,
         };
+        // Every message matches and the sequences have no gaps (nothing was left out of
+        // the summaries): what is left beyond the page is arithmetic, not a scan.
+        let dense = query.count && matcher.is_everything() && counts.total == head;
         let (mut items, mut more, mut remaining) = (Vec::new(), false, 0u64);
         for row in scan(&summaries, position)? {
             let (k, v) = row.map_err(dberr)?;
-            let s = decode_summary(v.value())?;
+            let s = view(v.value())?;
             if !matcher.matches(&s) {
                 continue;
             }
@@ -981,14 +993,21 @@ impl Store {
                 continue;
             }
             if items.len() < limit {
-                items.push(s.into_owned());
+                items.push(decode_summary(k.value(), &s)?);
                 continue;
             }
             more = true;
             remaining += 1;
-            if !query.count {
+            if !query.count || dense {
                 break;
             }
+        }
+        if dense {
+            remaining = match (items.last(), newest) {
+                (Some(last), true) => last.seq.saturating_sub(1),
+                (Some(last), false) => head.saturating_sub(last.seq),
+                (None, _) => 0,
+            };
         }
         Ok(InboxListing {
             items,
@@ -1402,6 +1421,11 @@ pub(crate) mod tests {
                 .unwrap()
                 .insert(SUMMARY_FORMAT, SUMMARY_VERSION - 1)
                 .unwrap();
+            // The first format kept the search text as `&str`: a table of another type
+            // under the same name must not stop the open.
+            assert!(tx.delete_table(INBOX_TEXT).unwrap());
+            const OLD_TEXT: TableDefinition<u64, &str> = TableDefinition::new("inbox_text");
+            tx.open_table(OLD_TEXT).unwrap().insert(1, "x").unwrap();
             tx.commit().unwrap();
         }
         let s = Store::open(&path).unwrap();
@@ -1410,6 +1434,18 @@ pub(crate) mod tests {
         assert_eq!(seqs, vec![4, 3, 2, 1]);
         assert_eq!(after.items, before.items[1..].to_vec());
         assert_eq!(after.counts.total, 4);
+        // A gap in the sequences (5 is the newest and left out): what is left is
+        // counted, not worked out.
+        let counted = s
+            .inbox_page(&InboxQuery {
+                position: InboxPosition::After(1),
+                limit: 1,
+                count: true,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(counted.items[0].seq, 2);
+        assert_eq!(counted.remaining, Some(2));
     }
 
     #[test]

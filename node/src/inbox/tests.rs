@@ -48,7 +48,7 @@ fn store_all(s: &Store, records: Vec<InboxRecord>) -> Vec<u64> {
         .collect()
 }
 
-fn seqs(v: &[InboxSummary<'_>]) -> Vec<u64> {
+fn seqs(v: &[InboxSummary]) -> Vec<u64> {
     v.iter().map(|s| s.seq).collect()
 }
 
@@ -85,12 +85,14 @@ fn alert() -> InboxRecord {
 
 fn matches(f: InboxFilter, r: &InboxRecord) -> bool {
     let (s, text) = summarize(r);
+    let bytes = s.encode();
     let m = Matcher::new(&f, false).unwrap();
-    m.matches(&s) && (!m.needs_text() || m.matches_text(&text))
+    m.matches(&SummaryView::parse(&bytes).unwrap())
+        && (!m.needs_text() || m.matches_text(text.as_bytes()))
 }
 
 #[test]
-fn an_alert_is_summarised_with_normalised_terms_and_round_trips_borrowed() {
+fn an_alert_is_summarised_with_normalised_terms_and_round_trips() {
     let (s, text) = summarize(&alert());
     assert_eq!(s.title, "Cocaine in banana reefers");
     assert_eq!(s.containers, "CSQU3054383\nMWCU6059784");
@@ -98,13 +100,82 @@ fn an_alert_is_summarised_with_normalised_terms_and_round_trips_borrowed() {
     assert_eq!(s.sender_terms, "rilo-we\nwco rilo western europe");
     assert!(text.starts_with("cocaine in banana reefers\nconsignee registered"));
     assert!(text.contains("fructa trading srl") && text.contains("beanr"));
-    let bytes = s.encode().unwrap();
-    let back = InboxSummary::decode(&bytes).unwrap();
-    assert!(
-        matches!(back.title, Cow::Borrowed(_)),
-        "strings are borrowed"
+    let mut s = InboxSummary {
+        seq: 9,
+        read: true,
+        in_reply_to: Some(MessageId::new_v7()),
+        priority: Priority::Flash,
+        title: "Kokain in Bananenkisten, Übergabe in Köln".into(),
+        ..s
+    };
+    let bytes = s.encode();
+    let back = SummaryView::parse(&bytes).unwrap();
+    assert!(back.is_flash_unacknowledged());
+    assert_eq!(back.decode(9).unwrap(), s);
+    s.acknowledged = true;
+    s.in_reply_to = None;
+    let bytes = s.encode();
+    let back = SummaryView::parse(&bytes).unwrap();
+    assert!(!back.is_flash_unacknowledged());
+    assert_eq!(back.decode(9).unwrap(), s);
+}
+
+#[test]
+fn a_damaged_summary_is_an_error_not_a_panic() {
+    let (s, _) = summarize(&alert());
+    let bytes = s.encode();
+    for cut in [0, 10, 51, 52, 55, bytes.len() - 1] {
+        assert!(SummaryView::parse(&bytes[..cut]).is_err(), "cut at {cut}");
+    }
+    let mut bad = bytes.clone();
+    bad[16] = 200;
+    assert_eq!(
+        SummaryView::parse(&bad).unwrap().decode(1),
+        Err(SummaryError("unknown kind"))
     );
-    assert_eq!(back, s);
+    // A title of 0xff bytes: the string lengths still hold, the text does not decode.
+    let mut bad = bytes.clone();
+    let title_at = bytes.len()
+        - [&s.vessels, &s.containers, &s.sender_terms, &s.title]
+            .iter()
+            .map(|x| 4 + x.len())
+            .sum::<usize>()
+        + 4;
+    bad[title_at] = 0xff;
+    assert_eq!(
+        SummaryView::parse(&bad).unwrap().decode(1),
+        Err(SummaryError("a string is not UTF-8"))
+    );
+}
+
+proptest! {
+    #[test]
+    fn any_summary_round_trips(
+        title in "\\PC{0,40}",
+        containers in "[A-Z0-9\n]{0,30}",
+        read in any::<bool>(),
+        acknowledged in any::<bool>(),
+        created in any::<u64>(),
+        received in any::<u64>(),
+        kind in 0..8usize,
+        priority in 0..3usize,
+    ) {
+        let (base, _) = summarize(&alert());
+        let s = InboxSummary {
+            seq: 3,
+            kind: MessageKind::ALL[kind],
+            priority: Priority::ALL[priority],
+            read,
+            acknowledged,
+            created_at: created,
+            received_at: received,
+            title,
+            containers,
+            ..base
+        };
+        let bytes = s.encode();
+        prop_assert_eq!(SummaryView::parse(&bytes).unwrap().decode(3).unwrap(), s);
+    }
 }
 
 #[test]
