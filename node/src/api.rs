@@ -14,8 +14,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cordon_common::ids::{ChannelName, MessageId};
-use cordon_common::msg::MessageKind;
+use cordon_common::ids::MessageId;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
@@ -25,8 +24,8 @@ use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 
+use crate::inbox::{parse_time_bound, InboxFilter, InboxPosition, InboxQuery, TimeRange};
 use crate::service::{decode_json, FieldError, SendRequest, Service, ServiceError};
-use crate::store::InboxFilter;
 
 /// The token file could not be read or made.
 #[derive(Debug, thiserror::Error)]
@@ -305,25 +304,11 @@ pub async fn handle(ctx: &ApiContext, req: Request<Incoming>) -> Resp {
             };
             reply(StatusCode::ACCEPTED, s.send(request).await)
         }
-        (&Method::GET, ["v1", "inbox"]) => {
-            let filter = match inbox_filter(&query) {
-                Ok(f) => f,
-                Err(r) => return r,
-            };
-            let (limit, wait) = match (
-                query_num(&query, "limit", 100),
-                query_num(&query, "wait", 0),
-            ) {
-                (Ok(l), Ok(w)) => (l, w),
-                (Err(r), _) | (_, Err(r)) => return r,
-            };
-            let wait = (wait > 0).then(|| Duration::from_secs(wait));
-            reply(
-                StatusCode::OK,
-                s.inbox(filter, usize::try_from(limit).unwrap_or(usize::MAX), wait)
-                    .await,
-            )
-        }
+        (&Method::GET, ["v1", "inbox"]) => match inbox_query(&query) {
+            Ok((q, wait)) => reply(StatusCode::OK, s.inbox(q, wait).await),
+            Err(r) => r,
+        },
+        (&Method::GET, ["v1", "inbox", "counts"]) => reply(StatusCode::OK, s.inbox_counts().await),
         (&Method::GET, ["v1", "messages", id]) => match path_id(s, id).await {
             Ok(id) => reply(StatusCode::OK, s.show(id).await),
             Err(r) => r,
@@ -384,6 +369,7 @@ pub async fn handle(ctx: &ApiContext, req: Request<Incoming>) -> Resp {
             Err(r) => r,
         },
         (_, ["v1", "status" | "channels" | "messages" | "inbox" | "sent" | "refusals"])
+        | (_, ["v1", "inbox", "counts"])
         | (_, ["v1", "messages", _])
         | (_, ["v1", "messages", _, "ack" | "receipts" | "cancel" | "resend"])
         | (_, ["v1", "messages", _, "attachments", _]) => error_response(
@@ -401,26 +387,54 @@ pub async fn handle(ctx: &ApiContext, req: Request<Incoming>) -> Resp {
     }
 }
 
-fn inbox_filter(q: &HashMap<String, String>) -> Result<InboxFilter, Resp> {
-    let channel = match q.get("channel") {
-        Some(c) => Some(
-            c.parse::<ChannelName>()
-                .map_err(|e| invalid("channel", e.to_string()))?,
-        ),
-        None => None,
-    };
-    let kind = match q.get("kind") {
-        Some(k) => Some(
-            k.parse::<MessageKind>()
-                .map_err(|e| invalid("kind", e.to_string()))?,
-        ),
-        None => None,
-    };
-    Ok(InboxFilter {
-        channel,
-        kind,
-        unread: query_bool(q, "unread")?,
-        after: query_num(q, "after", 0)?,
+/// The parameters `GET /v1/inbox` takes; any other is refused (a misspelt filter must
+/// not silently list everything).
+const INBOX_PARAMS: [&str; 20] = [
+    "operation",
+    "channel",
+    "kind",
+    "priority",
+    "unread",
+    "unacknowledged",
+    "container",
+    "vessel",
+    "sender",
+    "text",
+    "received_from",
+    "received_to",
+    "created_from",
+    "created_to",
+    "before",
+    "after",
+    "limit",
+    "wait",
+    "flash_first",
+    "count",
+];
+
+/// Parameter `name` parsed with `FromStr`, naming it in the error.
+fn query_parsed<T: std::str::FromStr>(
+    q: &HashMap<String, String>,
+    name: &str,
+) -> Result<Option<T>, Resp>
+where
+    T::Err: std::fmt::Display,
+{
+    q.get(name)
+        .map(|v| v.parse::<T>().map_err(|e| invalid(name, e.to_string())))
+        .transpose()
+}
+
+fn query_time(q: &HashMap<String, String>, name: &str, end: bool) -> Result<Option<u64>, Resp> {
+    q.get(name)
+        .map(|v| parse_time_bound(v, end).map_err(|e| invalid(name, e)))
+        .transpose()
+}
+
+fn query_range(q: &HashMap<String, String>, prefix: &str) -> Result<TimeRange, Resp> {
+    Ok(TimeRange {
+        from: query_time(q, &format!("{prefix}_from"), false)?,
+        to: query_time(q, &format!("{prefix}_to"), true)?,
     })
 }
 
@@ -428,6 +442,50 @@ fn inbox_filter(q: &HashMap<String, String>) -> Result<InboxFilter, Resp> {
 async fn read_json(req: Request<Incoming>, ctx: &ApiContext) -> Result<serde_json::Value, Resp> {
     let body = read_body(req, ctx.max_body, ctx.body_timeout).await?;
     serde_json::from_slice(&body).map_err(|e| invalid("request", format!("not JSON: {e}")))
+}
+
+/// The query and the long-poll wait of `GET /v1/inbox`.
+fn inbox_query(q: &HashMap<String, String>) -> Result<(InboxQuery, Option<Duration>), Resp> {
+    if let Some(unknown) = q.keys().find(|k| !INBOX_PARAMS.contains(&k.as_str())) {
+        return Err(invalid(
+            unknown,
+            format!(
+                "unknown parameter; the inbox takes {}",
+                INBOX_PARAMS.join(", ")
+            ),
+        ));
+    }
+    let filter = InboxFilter {
+        operation: query_parsed(q, "operation")?,
+        channel: query_parsed(q, "channel")?,
+        kind: query_parsed(q, "kind")?,
+        priority: query_parsed(q, "priority")?,
+        unread: query_bool(q, "unread")?,
+        unacknowledged: query_bool(q, "unacknowledged")?,
+        container: q.get("container").cloned(),
+        vessel: q.get("vessel").cloned(),
+        sender: q.get("sender").cloned(),
+        text: q.get("text").cloned(),
+        received: query_range(q, "received")?,
+        created: query_range(q, "created")?,
+    };
+    let before: Option<u64> = query_parsed(q, "before")?;
+    let after: Option<u64> = query_parsed(q, "after")?;
+    let position = match (before, after) {
+        (Some(_), Some(_)) => return Err(invalid("before", "give before or after, not both")),
+        (_, Some(a)) => InboxPosition::After(a),
+        (b, None) => InboxPosition::Newest { before: b },
+    };
+    let wait = query_num(q, "wait", 0)?;
+    let limit = query_num(q, "limit", 100)?;
+    let query = InboxQuery {
+        filter,
+        position,
+        limit: usize::try_from(limit).unwrap_or(usize::MAX),
+        flash_first: query_bool(q, "flash_first")?,
+        count: query_bool(q, "count")?,
+    };
+    Ok((query, (wait > 0).then(|| Duration::from_secs(wait))))
 }
 
 async fn read_body(req: Request<Incoming>, max: usize, within: Duration) -> Result<Bytes, Resp> {
@@ -577,8 +635,65 @@ mod tests {
         assert_eq!(q["channel"], "op/cosmo-2/alerts");
         assert!(query_bool(&q, "unread").unwrap());
         assert_eq!(query_num(&q, "after", 0).unwrap(), 3);
-        let f = inbox_filter(&q).unwrap();
-        assert_eq!(f.after, 3);
+        let (f, wait) = inbox_query(&q).unwrap();
+        assert_eq!(f.position, InboxPosition::After(3));
+        assert!(f.filter.unread && wait.is_none());
         assert!(parse_query(Some("a=%zz")).is_err());
+    }
+
+    /// The field an answer's error names.
+    fn field_of(r: &Resp) -> String {
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let body = futures_body(r);
+        let e: ErrorBody = serde_json::from_slice(&body).unwrap();
+        e.error.field.unwrap_or_default()
+    }
+
+    fn futures_body(r: &Resp) -> Vec<u8> {
+        let body = r.body().clone();
+        let collected = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(body.collect())
+            .unwrap();
+        collected.to_bytes().to_vec()
+    }
+
+    #[test]
+    fn inbox_parameters_parse_and_bad_ones_are_named() {
+        let q = parse_query(Some(
+            "operation=cosmo-2&kind=alert&priority=flash&unacknowledged&container=CSQU%203054383\
+             &vessel=IMO+9074729&sender=BE&text=cocaine+reefer&received_from=2026-11-30\
+             &received_to=2026-11-30&created_to=2026-12-01T12:00:00Z&before=70&limit=50\
+             &flash_first&count=1",
+        ))
+        .unwrap();
+        let (f, _) = inbox_query(&q).unwrap();
+        assert_eq!(f.position, InboxPosition::Newest { before: Some(70) });
+        assert!(f.flash_first && f.count && f.filter.unacknowledged && !f.filter.unread);
+        assert_eq!(f.limit, 50);
+        assert_eq!(f.filter.container.as_deref(), Some("CSQU 3054383"));
+        assert_eq!(f.filter.vessel.as_deref(), Some("IMO 9074729"));
+        assert_eq!(f.filter.text.as_deref(), Some("cocaine reefer"));
+        let day = parse_time_bound("2026-11-30", false).unwrap();
+        assert_eq!(f.filter.received.from, Some(day));
+        assert_eq!(f.filter.received.to, Some(day + 86_400_000));
+        assert_eq!(f.filter.operation.unwrap().as_str(), "cosmo-2");
+        // Neither a position nor a filter: newest first, everything.
+        let (f, _) = inbox_query(&HashMap::new()).unwrap();
+        assert_eq!(f.position, InboxPosition::Newest { before: None });
+        assert_eq!(f.filter, InboxFilter::default());
+        for (query, field) in [
+            ("kind=warning", "kind"),
+            ("priority=high", "priority"),
+            ("operation=Cosmo", "operation"),
+            ("received_from=yesterday", "received_from"),
+            ("before=1&after=2", "before"),
+            ("contianer=CSQU3054383", "contianer"),
+            ("limit=-1", "limit"),
+        ] {
+            let e = inbox_query(&parse_query(Some(query)).unwrap()).unwrap_err();
+            assert_eq!(field_of(&e), field, "{query}");
+        }
     }
 }

@@ -8,6 +8,9 @@
 
 /// `println!` for the officers' commands: see [`stdout::line`].
 macro_rules! println {
+    () => {
+        $crate::cli::stdout::line(format_args!(""))
+    };
     ($($arg:tt)*) => {
         $crate::cli::stdout::line(format_args!($($arg)*))
     };
@@ -91,6 +94,140 @@ pub struct Common {
     pub json: bool,
 }
 
+/// `inbox`: filters, searches and the page. Every filter given must hold.
+#[derive(Debug, Clone, Default, Args)]
+pub struct InboxArgs {
+    /// Only this operation.
+    #[arg(long)]
+    pub operation: Option<String>,
+    /// Only messages delivered on this channel.
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// Only this kind.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only this priority: flash, urgent or routine.
+    #[arg(long)]
+    pub priority: Option<String>,
+    /// Only messages not shown yet.
+    #[arg(long)]
+    pub unread: bool,
+    /// Only messages not acknowledged yet.
+    #[arg(long)]
+    pub unacknowledged: bool,
+    /// A container number, or part of one.
+    #[arg(long)]
+    pub container: Option<String>,
+    /// A vessel name or IMO number, or part of one.
+    #[arg(long)]
+    pub vessel: Option<String>,
+    /// Part of the sender's node id, organisation or country.
+    #[arg(long)]
+    pub sender: Option<String>,
+    /// Words that must all appear in the title or the text (case ignored).
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Received at or after this time (RFC 3339, or a date: from its start).
+    #[arg(long, value_name = "TIME")]
+    pub received_from: Option<String>,
+    /// Received before this time (RFC 3339, or a date: to its end).
+    #[arg(long, value_name = "TIME")]
+    pub received_to: Option<String>,
+    /// Created by the sender at or after this time (RFC 3339, or a date).
+    #[arg(long, value_name = "TIME")]
+    pub created_from: Option<String>,
+    /// Created by the sender before this time (RFC 3339, or a date: to its end).
+    #[arg(long, value_name = "TIME")]
+    pub created_to: Option<String>,
+    /// List the unacknowledged flash messages first, apart.
+    #[arg(long)]
+    pub flash_first: bool,
+    /// The next page: messages older than this local sequence (the last line says it).
+    #[arg(long, value_name = "SEQ", conflicts_with_all = ["after", "follow"])]
+    pub before: Option<u64>,
+    /// Oldest first: only messages after this local sequence.
+    #[arg(long, value_name = "SEQ")]
+    pub after: Option<u64>,
+    /// Keep printing new messages as they arrive (from --after, default 0: everything).
+    #[arg(long)]
+    pub follow: bool,
+    /// At most this many.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u64,
+}
+
+impl InboxArgs {
+    /// The `GET /v1/inbox` path for these arguments; `count` asks how many more match,
+    /// `wait` (seconds) long-polls.
+    fn path(&self, after: Option<u64>, count: bool, wait: u64) -> String {
+        let mut q = vec![format!("limit={}", self.limit)];
+        let mut put = |name: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                q.push(format!("{name}={}", encode_query_value(v)));
+            }
+        };
+        put("operation", &self.operation);
+        put("channel", &self.channel);
+        put("kind", &self.kind);
+        put("priority", &self.priority);
+        put("container", &self.container);
+        put("vessel", &self.vessel);
+        put("sender", &self.sender);
+        put("text", &self.text);
+        put("received_from", &self.received_from);
+        put("received_to", &self.received_to);
+        put("created_from", &self.created_from);
+        put("created_to", &self.created_to);
+        for (name, on) in [
+            ("unread", self.unread),
+            ("unacknowledged", self.unacknowledged),
+            ("flash_first", self.flash_first && after.is_none()),
+            ("count", count),
+        ] {
+            if on {
+                q.push(format!("{name}=true"));
+            }
+        }
+        match (self.before, after) {
+            (_, Some(a)) => q.push(format!("after={a}")),
+            (Some(b), None) => q.push(format!("before={b}")),
+            (None, None) => {}
+        }
+        if wait > 0 {
+            q.push(format!("wait={wait}"));
+        }
+        format!("/v1/inbox?{}", q.join("&"))
+    }
+}
+
+/// `n` with thousands separated by commas: 2,345.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The line after a page: how many more match and how to list them, if any do.
+fn more_line(page: &InboxPage) -> Option<String> {
+    if !page.more {
+        return None;
+    }
+    let how_many = match page.remaining {
+        Some(n) => format!("{} more", thousands(n)),
+        None => "more".to_owned(),
+    };
+    Some(match (page.order, page.next_before) {
+        (service::InboxOrder::NewestFirst, Some(b)) => format!("… {how_many}: --before {b}"),
+        _ => format!("… {how_many}: --after {}", page.next_after),
+    })
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -112,29 +249,14 @@ pub enum Command {
         #[command(subcommand)]
         kind: Box<SendKind>,
     },
-    /// List received messages.
+    /// List received messages: the newest first, and how many more there are.
     Inbox {
         /// Common options.
         #[command(flatten)]
         common: Common,
-        /// Only messages delivered on this channel.
-        #[arg(long)]
-        channel: Option<String>,
-        /// Only this kind.
-        #[arg(long)]
-        kind: Option<String>,
-        /// Only messages not shown yet.
-        #[arg(long)]
-        unread: bool,
-        /// Keep printing new messages as they arrive.
-        #[arg(long)]
-        follow: bool,
-        /// Only messages after this local sequence number.
-        #[arg(long, default_value_t = 0)]
-        after: u64,
-        /// At most this many.
-        #[arg(long, default_value_t = 100)]
-        limit: u64,
+        /// What to list.
+        #[command(flatten)]
+        args: Box<InboxArgs>,
     },
     /// Show a message in full (marks a received message read and sends a read receipt).
     Show {
@@ -1197,58 +1319,51 @@ async fn send(kind: &SendKind) -> Result<u8, Failure> {
     }
 }
 
-async fn inbox(
-    common: &Common,
-    channel: &Option<String>,
-    kind: &Option<String>,
-    unread: bool,
-    follow: bool,
-    mut after: u64,
-    limit: u64,
-) -> Result<u8, Failure> {
-    if let Some(c) = channel {
+async fn inbox(common: &Common, a: &InboxArgs) -> Result<u8, Failure> {
+    if let Some(c) = &a.channel {
         c.parse::<cordon_common::ids::ChannelName>()
             .map_err(|e| Failure::usage(format!("--channel: {e}")))?;
     }
-    if let Some(k) = kind {
+    if let Some(k) = &a.kind {
         k.parse::<cordon_common::msg::MessageKind>()
             .map_err(|e| Failure::usage(format!("--kind: {e}")))?;
     }
+    if let Some(p) = &a.priority {
+        p.parse::<cordon_common::msg::Priority>()
+            .map_err(|e| Failure::usage(format!("--priority: {e}")))?;
+    }
     let c = client(common)?;
-    let query = |after: u64, wait: u64| {
-        let mut q = format!("/v1/inbox?after={after}&limit={limit}");
-        if let Some(ch) = channel {
-            q.push_str(&format!("&channel={}", encode_query_value(ch)));
-        }
-        if let Some(k) = kind {
-            q.push_str(&format!("&kind={}", encode_query_value(k)));
-        }
-        if unread {
-            q.push_str("&unread=true");
-        }
-        if wait > 0 {
-            q.push_str(&format!("&wait={wait}"));
-        }
-        q
-    };
-    if !follow {
-        let page: InboxPage = c.get(&query(after, 0)).await?;
+    if !a.follow {
+        let page: InboxPage = c.get(&a.path(a.after, true, 0)).await?;
         if common.json {
             print_json(&page)?;
-        } else {
-            let rows: Vec<_> = page.items.iter().map(inbox_row).collect();
+            return Ok(exit::OK);
+        }
+        if !page.flash.is_empty() {
+            println!("FLASH, not acknowledged:");
+            let rows: Vec<_> = page.flash.iter().map(inbox_row).collect();
             table(&INBOX_HEADER, &rows);
+            if page.flash_more {
+                println!("… more flash messages: --priority flash --unacknowledged");
+            }
+            println!();
+        }
+        let rows: Vec<_> = page.items.iter().map(inbox_row).collect();
+        table(&INBOX_HEADER, &rows);
+        if let Some(line) = more_line(&page) {
+            println!("{line}");
         }
         return Ok(exit::OK);
     }
     if !common.json {
         table(&INBOX_HEADER, &[]);
     }
+    let mut after = a.after.unwrap_or(0);
     loop {
         let page: InboxPage = c
             .call(
                 hyper::Method::GET,
-                &query(after, 30),
+                &a.path(Some(after), false, 30),
                 None,
                 Duration::from_secs(35),
             )
@@ -1270,15 +1385,7 @@ pub async fn execute(command: &Command) -> u8 {
         Command::Run { .. } => Err(Failure::usage("`run` is handled by main")),
         Command::Officer { action } => crate::officer_cli::run(action).map(|()| exit::OK),
         Command::Send { kind } => send(kind).await,
-        Command::Inbox {
-            common,
-            channel,
-            kind,
-            unread,
-            follow,
-            after,
-            limit,
-        } => inbox(common, channel, kind, *unread, *follow, *after, *limit).await,
+        Command::Inbox { common, args } => inbox(common, args).await,
         Command::Show { common, id } => {
             async {
                 let id = parse_id(id)?;
@@ -1725,6 +1832,59 @@ mod tests {
             let m = send_request(&send_kind(&args)).unwrap_err().message;
             assert!(m.starts_with(&format!("--file {file}: {named}")), "{m}");
         }
+    }
+
+    #[test]
+    fn inbox_arguments_make_the_query_and_the_more_line() {
+        let args = |a: &[&str]| match parse(&[&["inbox", "--config", "n.toml"], a].concat())
+            .unwrap()
+            .command
+        {
+            Command::Inbox { args, .. } => args,
+            other => panic!("{other:?}"),
+        };
+        let a = args(&[
+            "--container",
+            "CSQU 3054383",
+            "--unacknowledged",
+            "--before",
+            "70",
+        ]);
+        assert_eq!(
+            a.path(a.after, true, 0),
+            "/v1/inbox?limit=100&container=CSQU%203054383&unacknowledged=true&count=true&before=70"
+        );
+        let a = args(&["--follow", "--text", "cocaine", "--flash-first"]);
+        assert_eq!(
+            a.path(Some(12), false, 30),
+            "/v1/inbox?limit=100&text=cocaine&after=12&wait=30"
+        );
+        assert!(parse(&["inbox", "--config", "n", "--before", "3", "--after", "1"]).is_err());
+        assert!(parse(&["inbox", "--config", "n", "--before", "3", "--follow"]).is_err());
+
+        let page = |more, remaining, order, next_before| InboxPage {
+            items: vec![],
+            order,
+            more,
+            remaining,
+            next_before,
+            next_after: 90,
+            flash: vec![],
+            flash_more: false,
+            counts: Default::default(),
+        };
+        use service::InboxOrder::{NewestFirst, OldestFirst};
+        assert_eq!(more_line(&page(false, Some(0), NewestFirst, None)), None);
+        assert_eq!(
+            more_line(&page(true, Some(2_345), NewestFirst, Some(51))).as_deref(),
+            Some("… 2,345 more: --before 51")
+        );
+        assert_eq!(
+            more_line(&page(true, None, OldestFirst, None)).as_deref(),
+            Some("… more: --after 90")
+        );
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(999), "999");
     }
 
     #[test]

@@ -23,10 +23,11 @@ use cordon_common::wire::{DirectGrant, Grant};
 use serde::{Deserialize, Serialize};
 
 use crate::grants::Grants;
+use crate::inbox::{title_of, InboxCounts, InboxPosition, InboxQuery, InboxSummary};
 use crate::receipts::{self, Original, ReceiptReport};
 use crate::state::{blocking, now_ms, ConnState, Shared};
 use crate::store::{
-    InboxFilter, InboxRecord, Mark, MarkOutcome, ResendLink, SendState, SentRecord,
+    InboxListing, InboxRecord, Mark, MarkOutcome, ResendLink, SendState, SentRecord, StoreError,
 };
 
 /// A call could not be served.
@@ -509,13 +510,53 @@ pub struct InboxItem {
     pub title: String,
 }
 
+/// The order of an inbox page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InboxOrder {
+    /// Newest first: the default listing.
+    NewestFirst,
+    /// Oldest first: after a sequence, for followers.
+    OldestFirst,
+}
+
+impl InboxOrder {
+    /// What a daemon that does not say listed: arrival order.
+    fn unsaid() -> Self {
+        Self::OldestFirst
+    }
+}
+
 /// A page of the inbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InboxPage {
-    /// The messages, in arrival order.
+    /// The messages, in `order`.
     pub items: Vec<InboxItem>,
-    /// Pass as `after` to get what comes next.
+    /// Newest first, or (after a sequence) oldest first.
+    #[serde(default = "InboxOrder::unsaid")]
+    pub order: InboxOrder,
+    /// More messages match beyond this page.
+    #[serde(default)]
+    pub more: bool,
+    /// How many more, when counting was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<u64>,
+    /// Newest first, with `more`: pass as `before` for the next (older) page.
+    #[serde(default)]
+    pub next_before: Option<u64>,
+    /// Pass as `after` to get what comes next: oldest first, the sequence to follow on
+    /// from; newest first, the newest sequence when the page was read.
     pub next_after: u64,
+    /// With `flash_first`, on the first page: the unacknowledged flash messages that
+    /// match, newest first (the items leave them out).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flash: Vec<InboxItem>,
+    /// More unacknowledged flash messages match than `flash` holds.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub flash_more: bool,
+    /// The whole inbox's counts, whatever the filter.
+    #[serde(default)]
+    pub counts: InboxCounts,
 }
 
 /// Who sent a received message, from its verified certificate.
@@ -719,38 +760,6 @@ pub struct RefusalView {
     pub reason: String,
 }
 
-fn title_of(m: &Message) -> String {
-    match m {
-        Message::Alert(a) => a.title.clone(),
-        Message::Notice(n) => n.title.clone(),
-        Message::Tasking(t) => t.title.clone(),
-        Message::Feedback(f) => format!("feedback: {}", f.outcome),
-        Message::Seizure(s) => format!(
-            "seizure at {}: {}",
-            s.place.as_str(),
-            s.goods
-                .first()
-                .map(|g| g.commodity.description.as_str())
-                .unwrap_or_default()
-        ),
-        Message::TrackingRequest(t) => format!(
-            "track {}",
-            t.containers
-                .iter()
-                .map(|c| c.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Message::TrackingUpdate(u) => format!(
-            "{} {} at {}",
-            u.container.as_str(),
-            u.event,
-            u.place.as_str()
-        ),
-        Message::Receipt(r) => format!("receipt: {}", r.status),
-    }
-}
-
 fn body_json(m: &Message) -> serde_json::Value {
     let v = match m {
         Message::Alert(x) => serde_json::to_value(x),
@@ -788,6 +797,67 @@ fn item_of(r: &InboxRecord) -> InboxItem {
         acknowledged: r.acked_at.is_some(),
         in_reply_to: r.in_reply_to,
         title,
+    }
+}
+
+/// An inbox line from its stored summary.
+fn item_from_summary(s: InboxSummary) -> Result<InboxItem, ServiceError> {
+    let corrupt = |what: &str, e: cordon_common::ids::IdError| {
+        ServiceError::Internal(format!("inbox summary {}: bad {what}: {e}", s.seq))
+    };
+    Ok(InboxItem {
+        seq: s.seq,
+        id: s.id,
+        kind: s.kind,
+        channel: s.channel.parse().map_err(|e| corrupt("channel", e))?,
+        operation: s.operation.parse().map_err(|e| corrupt("operation", e))?,
+        sender: s.sender.parse().map_err(|e| corrupt("sender", e))?,
+        priority: s.priority,
+        tlp: s.tlp,
+        created_at: Timestamp::from_millis(s.created_at),
+        received_at: Timestamp::from_millis(s.received_at),
+        read: s.read,
+        acknowledged: s.acknowledged,
+        in_reply_to: s.in_reply_to,
+        title: s.title,
+    })
+}
+
+/// The page answering `query` from what the store listed.
+fn page_of(query: &InboxQuery, l: InboxListing) -> Result<InboxPage, ServiceError> {
+    let last = l.items.last().map(|s| s.seq);
+    let (order, next_before, next_after) = match query.position {
+        InboxPosition::Newest { .. } => (InboxOrder::NewestFirst, last.filter(|_| l.more), l.head),
+        InboxPosition::After(after) => (
+            InboxOrder::OldestFirst,
+            None,
+            match last {
+                Some(seq) if l.more => seq,
+                _ => l.head.max(after),
+            },
+        ),
+    };
+    let items = |v: Vec<InboxSummary>| -> Result<Vec<InboxItem>, ServiceError> {
+        v.into_iter().map(item_from_summary).collect()
+    };
+    Ok(InboxPage {
+        items: items(l.items)?,
+        order,
+        more: l.more,
+        remaining: l.remaining,
+        next_before,
+        next_after,
+        flash: items(l.flash)?,
+        flash_more: l.flash_more,
+        counts: l.counts,
+    })
+}
+
+/// A store failure as the service reports it: a query it cannot answer names its field.
+fn store_error(e: StoreError) -> ServiceError {
+    match e {
+        StoreError::Query(q) => ServiceError::invalid(q.field(), q.to_string()),
+        other => internal(other),
     }
 }
 
@@ -992,50 +1062,50 @@ impl Service {
 
     /// Inbox messages matching `filter`, at most `limit` (capped by the configuration).
     /// With `wait`, and nothing to show yet, wait up to that long for new messages.
+    /// A page of the inbox as `query` asks, its limit capped at `[limits]
+    /// api_max_list`: newest first by default, oldest first after a sequence (see
+    /// [`InboxQuery`]). With `wait`, when following ([`InboxPosition::After`]) and
+    /// nothing matches yet, wait up to that long (at most `[limits] api_max_wait_secs`)
+    /// for new messages.
     pub async fn inbox(
         &self,
-        filter: InboxFilter,
-        limit: usize,
+        mut query: InboxQuery,
         wait: Option<Duration>,
     ) -> Result<InboxPage, ServiceError> {
-        let limit = limit.clamp(1, self.shared.config.limits.api_max_list);
+        query.limit = query.limit.clamp(1, self.shared.config.limits.api_max_list);
+        if wait.is_some() && !matches!(query.position, InboxPosition::After(_)) {
+            return Err(ServiceError::invalid(
+                "wait",
+                "only when following, with after",
+            ));
+        }
+        query
+            .filter
+            .check()
+            .map_err(|q| ServiceError::invalid(q.field(), q.to_string()))?;
         let max_wait = Duration::from_secs(self.shared.config.limits.api_max_wait_secs);
         let deadline = wait.map(|w| tokio::time::Instant::now() + w.min(max_wait));
         let mut head_rx = self.shared.inbox_head.subscribe();
         loop {
-            let f = filter.clone();
-            let (records, head) = self
-                .run(move |s| {
-                    let head = s.store.inbox_head().map_err(internal)?;
-                    Ok((s.store.inbox_list(&f, limit).map_err(internal)?, head))
-                })
+            let q = query.clone();
+            let listing = self
+                .run(move |s| s.store.inbox_page(&q).map_err(store_error))
                 .await?;
-            let next_after = if records.len() >= limit {
-                records.last().map_or(filter.after, |r| r.seq)
-            } else {
-                head.max(filter.after)
+            let page = page_of(&query, listing)?;
+            let Some(d) = deadline.filter(|_| page.items.is_empty()) else {
+                return Ok(page);
             };
-            if !records.is_empty() || deadline.is_none() {
-                return Ok(InboxPage {
-                    items: records.iter().map(item_of).collect(),
-                    next_after,
-                });
-            }
-            let Some(d) = deadline else {
-                continue;
-            };
-            let after = next_after;
+            let after = page.next_after;
             let woke = tokio::time::timeout_at(d, head_rx.wait_for(|h| *h > after)).await;
-            match woke {
-                Ok(Ok(_)) => continue,
-                Ok(Err(_)) | Err(_) => {
-                    return Ok(InboxPage {
-                        items: vec![],
-                        next_after,
-                    })
-                }
+            if !matches!(woke, Ok(Ok(_))) {
+                return Ok(page);
             }
         }
+    }
+
+    /// The whole inbox's counts: messages, unread, unacknowledged, unacknowledged flash.
+    pub async fn inbox_counts(&self) -> Result<InboxCounts, ServiceError> {
+        self.run(|s| s.store.inbox_counts().map_err(internal)).await
     }
 
     /// A message in full. A received message is marked read, and the first time a
@@ -1072,14 +1142,34 @@ impl Service {
         kind: MessageKind,
         limit: usize,
     ) -> Result<Vec<ReceivedView>, ServiceError> {
-        let filter = InboxFilter {
-            kind: Some(kind),
-            ..InboxFilter::default()
-        };
-        let records = self
-            .run(move |s| s.store.inbox_list(&filter, limit).map_err(internal))
-            .await?;
-        Ok(records.iter().map(received_view).collect())
+        self.run(move |s| {
+            let mut out = Vec::new();
+            let mut after = 0;
+            while out.len() < limit {
+                let q = InboxQuery {
+                    filter: crate::inbox::InboxFilter {
+                        kind: Some(kind),
+                        ..Default::default()
+                    },
+                    position: InboxPosition::After(after),
+                    limit: 1000,
+                    ..InboxQuery::default()
+                };
+                let page = s.store.inbox_page(&q).map_err(store_error)?;
+                if page.items.is_empty() {
+                    break;
+                }
+                for it in &page.items {
+                    after = after.max(it.seq);
+                    if let Some(r) = s.store.inbox_get(&it.id).map_err(internal)? {
+                        out.push(received_view(&r));
+                    }
+                }
+            }
+            out.truncate(limit);
+            Ok(out)
+        })
+        .await
     }
 
     async fn sent_view(&self, id: MessageId) -> Result<SentView, ServiceError> {

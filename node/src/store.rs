@@ -5,15 +5,20 @@
 //! | `sent` | message id | [`SentRecord`]: what this node sent (or is sending), its state, the sealed envelope, whom it was sealed to |
 //! | `outbox` | (priority rank, message id) | created-at: the [`SentRecord`]s not yet settled by the hub, flash first, then by id (UUIDv7: by time) |
 //! | `inbox` | message id | [`InboxRecord`]: verified, opened messages; the id makes it a set, so a message is stored once |
-//! | `inbox_order` | local sequence | message id: arrival order, for listing and following |
+//! | `inbox_order` | local sequence | message id: arrival order |
+//! | `inbox_summary` | local sequence | [`InboxSummary`]: what an inbox line shows and the normalised search terms, for listing and search without reading the records |
+//! | `inbox_text` | local sequence | the message's title and body text, lower case, for text search |
+//! | `inbox_flash` | local sequence | (): the flash messages not yet acknowledged |
 //! | `receipts` | (message id, node id) | [`ReceiptRecord`]: receipts received for messages this node sent |
 //! | `refusals` | local sequence | [`RefusalRecord`]: envelopes refused, with the reason (the local audit) |
-//! | `meta` | name | counter |
+//! | `meta` | name | counter: the last inbox and refusal sequences, the unread and unacknowledged inbox messages, the summary format |
 //! | `pins` | name | what this node has seen and must not go back on: the newest signed roster (`roster`), the newest key bundle time per node (`bundle/<ID>`, u64 big-endian) |
 //!
 //! Every method is one transaction, committed with fsync before it returns. The methods
 //! block: call them from `spawn_blocking`. Values are MessagePack maps (named fields) so
-//! that later versions can add fields.
+//! that later versions can add fields, but for the summaries: they are derived from the
+//! inbox records, written in the same transaction, and rebuilt from them when the file
+//! has none or an older format (a store made before they existed, see [`Store::open`]).
 
 use std::path::Path;
 
@@ -29,6 +34,9 @@ mod withdraw;
 
 pub use self::ids::IdMatch;
 pub use self::withdraw::{CancelOutcome, ResendOutcome};
+use crate::inbox::{
+    self, InboxCounts, InboxPosition, InboxQuery, InboxSummary, Matcher, QueryError, SummaryView,
+};
 
 type Id = [u8; 16];
 
@@ -36,6 +44,9 @@ const SENT: TableDefinition<Id, &[u8]> = TableDefinition::new("sent");
 const OUTBOX: TableDefinition<(u8, Id), u64> = TableDefinition::new("outbox");
 const INBOX: TableDefinition<Id, &[u8]> = TableDefinition::new("inbox");
 const INBOX_ORDER: TableDefinition<u64, Id> = TableDefinition::new("inbox_order");
+const INBOX_SUMMARY: TableDefinition<u64, &[u8]> = TableDefinition::new("inbox_summary");
+const INBOX_TEXT: TableDefinition<u64, &[u8]> = TableDefinition::new("inbox_text");
+const INBOX_FLASH: TableDefinition<u64, ()> = TableDefinition::new("inbox_flash");
 const RECEIPTS: TableDefinition<(Id, &str), &[u8]> = TableDefinition::new("receipts");
 const REFUSALS: TableDefinition<u64, &[u8]> = TableDefinition::new("refusals");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -43,6 +54,15 @@ const PINS: TableDefinition<&str, &[u8]> = TableDefinition::new("pins");
 
 const INBOX_SEQ: &str = "inbox_seq";
 const REFUSAL_SEQ: &str = "refusal_seq";
+const INBOX_UNREAD: &str = "inbox_unread";
+const INBOX_UNACKED: &str = "inbox_unacked";
+const SUMMARY_FORMAT: &str = "inbox_summary_format";
+
+/// The format of `inbox_summary` and `inbox_text`; a store with another (or none) has them
+/// rebuilt from its inbox records when it is opened.
+const SUMMARY_VERSION: u64 = 2;
+/// Inbox records summarised per transaction when the summaries are rebuilt.
+const REBUILD_CHUNK: usize = 2_000;
 
 /// The store failed.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +90,9 @@ pub enum StoreError {
     /// A record with this id exists already.
     #[error("message {0} exists already")]
     Exists(MessageId),
+    /// An inbox query the inbox cannot answer as asked.
+    #[error("{field}: {error}", field = .0.field(), error = .0)]
+    Query(#[from] QueryError),
 }
 
 fn dberr<E: Into<redb::Error>>(e: E) -> StoreError {
@@ -353,25 +376,24 @@ pub enum CommitOutcome {
     Ignored,
 }
 
-/// Which inbox messages to list.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct InboxFilter {
-    /// Only messages delivered on this channel.
-    pub channel: Option<ChannelName>,
-    /// Only this kind.
-    pub kind: Option<MessageKind>,
-    /// Only messages no officer has shown yet.
-    pub unread: bool,
-    /// Only messages with a local sequence above this.
-    pub after: u64,
-}
-
-impl InboxFilter {
-    fn matches(&self, r: &InboxRecord) -> bool {
-        self.channel.as_ref().is_none_or(|c| *c == r.channel)
-            && self.kind.is_none_or(|k| k == r.kind)
-            && (!self.unread || r.read_at.is_none())
-    }
+/// A page of the inbox, as stored: the summaries of the messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxListing {
+    /// The page, in the query's order.
+    pub items: Vec<InboxSummary>,
+    /// With `flash_first`, on the first page: the unacknowledged flash messages that
+    /// match, newest first.
+    pub flash: Vec<InboxSummary>,
+    /// More unacknowledged flash messages match than `flash` holds.
+    pub flash_more: bool,
+    /// More messages match beyond the page.
+    pub more: bool,
+    /// With `count`: how many more.
+    pub remaining: Option<u64>,
+    /// The highest local sequence when the page was read.
+    pub head: u64,
+    /// The whole inbox's counts when the page was read.
+    pub counts: InboxCounts,
 }
 
 /// What marking a message read or acknowledged did.
@@ -415,8 +437,263 @@ pub struct Store {
     db: Database,
 }
 
+/// Counter `name` in `meta` (0 when unset).
+fn counter(meta: &impl ReadableTable<&'static str, u64>, name: &str) -> Result<u64, StoreError> {
+    Ok(meta.get(name).map_err(dberr)?.map_or(0, |g| g.value()))
+}
+
+/// The inbox's counts, as of `tx`.
+fn inbox_counts(tx: &redb::ReadTransaction) -> Result<InboxCounts, StoreError> {
+    let meta = tx.open_table(META).map_err(dberr)?;
+    Ok(InboxCounts {
+        total: tx
+            .open_table(INBOX_SUMMARY)
+            .map_err(dberr)?
+            .len()
+            .map_err(dberr)?,
+        unread: counter(&meta, INBOX_UNREAD)?,
+        unacknowledged: counter(&meta, INBOX_UNACKED)?,
+        flash_unacknowledged: tx
+            .open_table(INBOX_FLASH)
+            .map_err(dberr)?
+            .len()
+            .map_err(dberr)?,
+    })
+}
+
+fn corrupt_summary(e: inbox::SummaryError) -> StoreError {
+    StoreError::Corrupt {
+        table: "inbox_summary",
+        message: e.to_string(),
+    }
+}
+
+fn view(bytes: &[u8]) -> Result<SummaryView<'_>, StoreError> {
+    SummaryView::parse(bytes).map_err(corrupt_summary)
+}
+
+fn decode_summary(seq: u64, v: &SummaryView<'_>) -> Result<InboxSummary, StoreError> {
+    v.decode(seq).map_err(corrupt_summary)
+}
+
+/// The summary tables of a write transaction.
+struct SummaryTables<'t> {
+    summary: redb::Table<'t, u64, &'static [u8]>,
+    text: redb::Table<'t, u64, &'static [u8]>,
+    flash: redb::Table<'t, u64, ()>,
+}
+
+impl<'t> SummaryTables<'t> {
+    fn open(tx: &'t redb::WriteTransaction) -> Result<Self, StoreError> {
+        Ok(Self {
+            summary: tx.open_table(INBOX_SUMMARY).map_err(dberr)?,
+            text: tx.open_table(INBOX_TEXT).map_err(dberr)?,
+            flash: tx.open_table(INBOX_FLASH).map_err(dberr)?,
+        })
+    }
+
+    /// Summarise `record` (its `seq` set) and write the summary, its search text and
+    /// its flash entry; the summary.
+    fn add(&mut self, record: &InboxRecord) -> Result<InboxSummary, StoreError> {
+        let (summary, text) = inbox::summarize(record);
+        self.put(&summary)?;
+        self.text
+            .insert(record.seq, text.as_bytes())
+            .map_err(dberr)?;
+        Ok(summary)
+    }
+
+    fn put(&mut self, summary: &InboxSummary) -> Result<(), StoreError> {
+        let bytes = summary.encode();
+        self.summary
+            .insert(summary.seq, bytes.as_slice())
+            .map_err(dberr)?;
+        if summary.is_flash_unacknowledged() {
+            self.flash.insert(summary.seq, ()).map_err(dberr)?;
+        } else {
+            self.flash.remove(summary.seq).map_err(dberr)?;
+        }
+        Ok(())
+    }
+}
+
+/// Rows of a table keyed by inbox sequence, in a page's order.
+type Rows<V> = Box<
+    dyn Iterator<
+        Item = Result<
+            (
+                redb::AccessGuard<'static, u64>,
+                redb::AccessGuard<'static, V>,
+            ),
+            redb::StorageError,
+        >,
+    >,
+>;
+
+type TextRows = std::iter::Peekable<Rows<&'static [u8]>>;
+
+/// The rows of `t` from `position` on, in its order.
+fn scan<V: redb::Value + 'static>(
+    t: &redb::ReadOnlyTable<u64, V>,
+    position: InboxPosition,
+) -> Result<Rows<V>, StoreError> {
+    Ok(match position {
+        InboxPosition::Newest { before } => {
+            Box::new(t.range(..before.unwrap_or(u64::MAX)).map_err(dberr)?.rev())
+        }
+        InboxPosition::After(after) => Box::new(t.range(after.saturating_add(1)..).map_err(dberr)?),
+    })
+}
+
+/// The search texts, read in step with the summaries (both keyed by sequence, in the
+/// same order), so that a text search reads each text once, without a lookup.
+struct TextCursor {
+    rows: Option<TextRows>,
+    newest: bool,
+}
+
+impl TextCursor {
+    /// Whether the text of `seq` holds every word of `m`'s search.
+    fn matches(&mut self, seq: u64, m: &Matcher) -> Result<bool, StoreError> {
+        let Some(rows) = self.rows.as_mut() else {
+            return Ok(false);
+        };
+        loop {
+            let at = match rows.peek() {
+                None => return Ok(false),
+                Some(Ok((k, _))) => k.value(),
+                Some(Err(_)) => {
+                    return Err(match rows.next() {
+                        Some(Err(e)) => dberr(e),
+                        _ => StoreError::Db("inbox text read failed".into()),
+                    })
+                }
+            };
+            let behind = if self.newest { at > seq } else { at < seq };
+            if behind {
+                rows.next();
+                continue;
+            }
+            if at != seq {
+                return Ok(false);
+            }
+            return Ok(match rows.next() {
+                Some(Ok((_, t))) => m.matches_text(t.value()),
+                _ => false,
+            });
+        }
+    }
+}
+
+/// After `r` was marked: its summary's flags, its flash entry and the counts, in `tx`.
+fn mark_summary(tx: &redb::WriteTransaction, r: &InboxRecord) -> Result<(), StoreError> {
+    let mut tables = SummaryTables::open(tx)?;
+    let Some(mut s) = tables
+        .summary
+        .get(r.seq)
+        .map_err(dberr)?
+        .map(|v| view(v.value()).and_then(|s| decode_summary(r.seq, &s)))
+        .transpose()?
+    else {
+        return Ok(());
+    };
+    let mut meta = tx.open_table(META).map_err(dberr)?;
+    let mut unsettled = Unsettled::read(&meta)?;
+    if !s.read && r.read_at.is_some() {
+        s.read = true;
+        unsettled.unread = unsettled.unread.saturating_sub(1);
+    }
+    if !s.acknowledged && r.acked_at.is_some() {
+        s.acknowledged = true;
+        unsettled.unacked = unsettled.unacked.saturating_sub(1);
+    }
+    tables.put(&s)?;
+    unsettled.write(&mut meta)
+}
+
+/// Unread and unacknowledged messages, as counted into `meta`.
+#[derive(Debug, Default, Clone, Copy)]
+struct Unsettled {
+    unread: u64,
+    unacked: u64,
+}
+
+impl Unsettled {
+    fn read(meta: &impl ReadableTable<&'static str, u64>) -> Result<Self, StoreError> {
+        Ok(Self {
+            unread: counter(meta, INBOX_UNREAD)?,
+            unacked: counter(meta, INBOX_UNACKED)?,
+        })
+    }
+
+    fn count(&mut self, s: &InboxSummary) {
+        self.unread += u64::from(!s.read);
+        self.unacked += u64::from(!s.acknowledged);
+    }
+
+    fn write(self, meta: &mut redb::Table<'_, &'static str, u64>) -> Result<(), StoreError> {
+        meta.insert(INBOX_UNREAD, self.unread).map_err(dberr)?;
+        meta.insert(INBOX_UNACKED, self.unacked).map_err(dberr)?;
+        Ok(())
+    }
+}
+
+/// Rebuild the summaries, their search text, the flash entries and the counts from the
+/// inbox records, in transactions of [`REBUILD_CHUNK`] records; the format is recorded
+/// last, so an interrupted rebuild starts again at the next open. A record that does not
+/// decode is left out (and logged). Returns how many were summarised.
+fn rebuild_summaries(db: &Database) -> Result<u64, StoreError> {
+    let tx = db.begin_write().map_err(dberr)?;
+    tx.delete_table(INBOX_SUMMARY).map_err(dberr)?;
+    tx.delete_table(INBOX_TEXT).map_err(dberr)?;
+    tx.delete_table(INBOX_FLASH).map_err(dberr)?;
+    tx.commit().map_err(dberr)?;
+    let mut done = 0u64;
+    let mut counts = Unsettled::default();
+    let mut next = 1u64;
+    loop {
+        let tx = db.begin_write().map_err(dberr)?;
+        let last = {
+            let order = tx.open_table(INBOX_ORDER).map_err(dberr)?;
+            let records = tx.open_table(INBOX).map_err(dberr)?;
+            let mut tables = SummaryTables::open(&tx)?;
+            let mut last = None;
+            for row in order.range(next..).map_err(dberr)?.take(REBUILD_CHUNK) {
+                let (seq, id) = row.map_err(dberr)?;
+                last = Some(seq.value());
+                let Some(v) = records.get(id.value()).map_err(dberr)? else {
+                    continue;
+                };
+                match decode::<InboxRecord>("inbox", v.value()) {
+                    Ok(mut r) => {
+                        r.seq = seq.value();
+                        counts.count(&tables.add(&r)?);
+                        done += 1;
+                    }
+                    Err(e) => {
+                        tracing::warn!(seq = seq.value(), error = %e, "inbox record left out of the listing")
+                    }
+                }
+            }
+            last
+        };
+        let Some(last) = last else {
+            let mut meta = tx.open_table(META).map_err(dberr)?;
+            counts.write(&mut meta)?;
+            meta.insert(SUMMARY_FORMAT, SUMMARY_VERSION)
+                .map_err(dberr)?;
+            drop(meta);
+            tx.commit().map_err(dberr)?;
+            return Ok(done);
+        };
+        tx.commit().map_err(dberr)?;
+        next = last.saturating_add(1);
+    }
+}
+
 impl Store {
-    /// Open (or create) the store file and its tables.
+    /// Open (or create) the store file and its tables. A store without inbox summaries
+    /// (made by an earlier version) or with an older format has them rebuilt here.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let open_err = |m: String| StoreError::Open {
             path: path.display().to_string(),
@@ -436,6 +713,21 @@ impl Store {
             tx.open_table(PINS).map_err(dberr)?;
         }
         tx.commit().map_err(|e| open_err(e.to_string()))?;
+        let format = {
+            let tx = db.begin_read().map_err(dberr)?;
+            counter(&tx.open_table(META).map_err(dberr)?, SUMMARY_FORMAT)?
+        };
+        // The summary tables are opened (with their types) only in their current format:
+        // an older one is deleted by name and rebuilt.
+        if format != SUMMARY_VERSION {
+            let started = std::time::Instant::now();
+            let n = rebuild_summaries(&db)?;
+            tracing::info!(
+                messages = n,
+                ms = started.elapsed().as_millis() as u64,
+                "inbox summaries built"
+            );
+        }
         Ok(Self { db })
     }
 
@@ -579,6 +871,8 @@ impl Store {
             let mut receipts = tx.open_table(RECEIPTS).map_err(dberr)?;
             let mut refusals = tx.open_table(REFUSALS).map_err(dberr)?;
             let mut meta = tx.open_table(META).map_err(dberr)?;
+            let mut summaries = SummaryTables::open(&tx)?;
+            let mut unsettled = Unsettled::read(&meta)?;
             let mut inbox_seq = meta.get(INBOX_SEQ).map_err(dberr)?.map_or(0, |g| g.value());
             let mut refusal_seq = meta
                 .get(REFUSAL_SEQ)
@@ -601,6 +895,7 @@ impl Store {
                                 .insert(id, encode(&*record)?.as_slice())
                                 .map_err(dberr)?;
                             order.insert(inbox_seq, id).map_err(dberr)?;
+                            unsettled.count(&summaries.add(&record)?);
                             due.extend(receipt.map(|r| *r));
                             CommitOutcome::Stored(inbox_seq)
                         }
@@ -660,6 +955,7 @@ impl Store {
             }
             meta.insert(INBOX_SEQ, inbox_seq).map_err(dberr)?;
             meta.insert(REFUSAL_SEQ, refusal_seq).map_err(dberr)?;
+            unsettled.write(&mut meta)?;
         }
         tx.commit().map_err(dberr)?;
         Ok(outcomes)
@@ -675,30 +971,104 @@ impl Store {
         }
     }
 
-    /// Inbox messages matching `filter`, in arrival order, at most `limit`.
-    pub fn inbox_list(
-        &self,
-        filter: &InboxFilter,
-        limit: usize,
-    ) -> Result<Vec<InboxRecord>, StoreError> {
+    /// A page of the inbox as `query` asks: the summaries of the matching messages,
+    /// newest first (or oldest first after a sequence), read in one transaction. The scan
+    /// stops once the page is full and one more match is seen, unless `count` asks for
+    /// every match beyond it.
+    pub fn inbox_page(&self, query: &InboxQuery) -> Result<InboxListing, StoreError> {
+        let matcher = Matcher::new(&query.filter, query.flash_apart())?;
+        let limit = query.limit.max(1);
         let tx = self.db.begin_read().map_err(dberr)?;
-        let inbox = tx.open_table(INBOX).map_err(dberr)?;
-        let order = tx.open_table(INBOX_ORDER).map_err(dberr)?;
-        let mut out = Vec::new();
-        let start = filter.after.saturating_add(1);
-        for row in order.range(start..).map_err(dberr)? {
-            if out.len() >= limit {
-                break;
-            }
-            let (_, id) = row.map_err(dberr)?;
-            if let Some(v) = inbox.get(id.value()).map_err(dberr)? {
-                let r: InboxRecord = decode("inbox", v.value())?;
-                if filter.matches(&r) {
-                    out.push(r);
+        let summaries = tx.open_table(INBOX_SUMMARY).map_err(dberr)?;
+        let texts = tx.open_table(INBOX_TEXT).map_err(dberr)?;
+        let head = counter(&tx.open_table(META).map_err(dberr)?, INBOX_SEQ)?;
+        let counts = inbox_counts(&tx)?;
+        let (mut flash, mut flash_more) = (Vec::new(), false);
+        if query.flash_section() {
+            let only = matcher.flash_only();
+            let index = tx.open_table(INBOX_FLASH).map_err(dberr)?;
+            for row in index.iter().map_err(dberr)?.rev() {
+                let seq = row.map_err(dberr)?.0.value();
+                let Some(v) = summaries.get(seq).map_err(dberr)? else {
+                    continue;
+                };
+                let s = view(v.value())?;
+                let text = || -> Result<bool, StoreError> {
+                    Ok(match texts.get(seq).map_err(dberr)? {
+                        Some(t) => only.matches_text(t.value()),
+                        None => false,
+                    })
+                };
+                if only.matches(&s) && (!only.needs_text() || text()?) {
+                    if flash.len() == limit {
+                        flash_more = true;
+                        break;
+                    }
+                    flash.push(decode_summary(seq, &s)?);
                 }
             }
         }
-        Ok(out)
+        let position = query.position;
+        let newest = matches!(position, InboxPosition::Newest { .. });
+        let mut text = TextCursor {
+            rows: if matcher.needs_text() {
+                Some(scan(&texts, position)?.peekable())
+            } else {
+                None
+            },
+            newest,
+        };
+        // Every message matches and the sequences have no gaps (nothing was left out of
+        // the summaries): what is left beyond the page is arithmetic, not a scan.
+        let dense = query.count && matcher.is_everything() && counts.total == head;
+        let (mut items, mut more, mut remaining) = (Vec::new(), false, 0u64);
+        for row in scan(&summaries, position)? {
+            let (k, v) = row.map_err(dberr)?;
+            let s = view(v.value())?;
+            if !matcher.matches(&s) {
+                continue;
+            }
+            if matcher.needs_text() && !text.matches(k.value(), &matcher)? {
+                continue;
+            }
+            if items.len() < limit {
+                items.push(decode_summary(k.value(), &s)?);
+                continue;
+            }
+            more = true;
+            remaining += 1;
+            if !query.count || dense {
+                break;
+            }
+        }
+        if dense {
+            remaining = match (items.last(), newest) {
+                (Some(last), true) => last.seq.saturating_sub(1),
+                (Some(last), false) => head.saturating_sub(last.seq),
+                (None, _) => 0,
+            };
+        }
+        Ok(InboxListing {
+            items,
+            flash,
+            flash_more,
+            more,
+            remaining: query.count.then_some(remaining),
+            head,
+            counts,
+        })
+    }
+
+    /// Rebuild the inbox summaries, their search text and the counts from the inbox
+    /// records, as [`Store::open`] does for a store without them (or with an older
+    /// format); how many messages were summarised. For repairs and the benchmark.
+    pub fn rebuild_inbox_summaries(&self) -> Result<u64, StoreError> {
+        rebuild_summaries(&self.db)
+    }
+
+    /// The whole inbox's counts.
+    pub fn inbox_counts(&self) -> Result<InboxCounts, StoreError> {
+        inbox_counts(&self.db.begin_read().map_err(dberr)?)
     }
 
     /// The pinned values named `names` (see the `pins` table), `None` where unset.
@@ -772,6 +1142,7 @@ impl Store {
                             r.acked_at = Some(now);
                         }
                         inbox.insert(key, encode(&r)?.as_slice()).map_err(dberr)?;
+                        mark_summary(&tx, &r)?;
                         if let Some(d) = receipt(&r) {
                             let mut sent = tx.open_table(SENT).map_err(dberr)?;
                             let mut outbox = tx.open_table(OUTBOX).map_err(dberr)?;
@@ -876,7 +1247,7 @@ pub(crate) mod tests {
         }
     }
 
-    fn open() -> (tempfile::TempDir, Store) {
+    pub(crate) fn open() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("node.redb")).unwrap();
         (dir, s)
@@ -1022,59 +1393,99 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn inbox_filters() {
-        let (_d, s) = open();
-        let (a, b) = (MessageId::new_v7(), MessageId::new_v7());
-        let mut rb = inbox_record(b, "node/BE-NCP");
-        rb.kind = MessageKind::Tasking;
-        s.commit_received(vec![
-            Received::Message {
-                record: Box::new(inbox_record(a, "op/cosmo-2/alerts")),
-                receipt: None,
-            },
-            Received::Message {
-                record: Box::new(rb),
-                receipt: None,
-            },
-        ])
-        .unwrap();
-        let ids = |f: InboxFilter| -> Vec<MessageId> {
-            s.inbox_list(&f, 100)
-                .unwrap()
-                .into_iter()
-                .map(|r| r.id)
-                .collect()
+    fn a_store_made_before_the_summaries_has_them_built_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.redb");
+        let ids: Vec<MessageId> = (0..5).map(|_| MessageId::new_v7()).collect();
+        let everything = InboxQuery {
+            limit: 10,
+            ..Default::default()
         };
-        assert_eq!(ids(InboxFilter::default()), vec![a, b]);
+        let before = {
+            let s = Store::open(&path).unwrap();
+            let batch = ids
+                .iter()
+                .enumerate()
+                .map(|(n, id)| {
+                    let mut r = inbox_record(*id, "op/cosmo-2/alerts");
+                    r.priority = [Priority::Flash, Priority::Routine][n % 2];
+                    Received::Message {
+                        record: Box::new(r),
+                        receipt: None,
+                    }
+                })
+                .collect();
+            s.commit_received(batch).unwrap();
+            s.mark(&ids[0], Mark::Acknowledged, 7, |_| None).unwrap();
+            s.mark(&ids[1], Mark::Read, 8, |_| None).unwrap();
+            s.inbox_page(&everything).unwrap()
+        };
         assert_eq!(
-            ids(InboxFilter {
-                kind: Some(MessageKind::Tasking),
-                ..Default::default()
-            }),
-            vec![b]
+            before.counts,
+            InboxCounts {
+                total: 5,
+                unread: 3,
+                unacknowledged: 4,
+                flash_unacknowledged: 2
+            }
         );
-        assert_eq!(
-            ids(InboxFilter {
-                channel: Some("op/cosmo-2/alerts".parse().unwrap()),
+        // What an earlier version left: no summary tables, no counts, no format; and
+        // one record that no longer decodes.
+        {
+            let db = Database::create(&path).unwrap();
+            let tx = db.begin_write().unwrap();
+            assert!(tx.delete_table(INBOX_SUMMARY).unwrap());
+            assert!(tx.delete_table(INBOX_TEXT).unwrap());
+            assert!(tx.delete_table(INBOX_FLASH).unwrap());
+            {
+                let mut meta = tx.open_table(META).unwrap();
+                for k in [SUMMARY_FORMAT, INBOX_UNREAD, INBOX_UNACKED] {
+                    meta.remove(k).unwrap();
+                }
+            }
+            tx.commit().unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.inbox_page(&everything).unwrap(), before);
+        // Rebuilt once: a format is recorded, and a record that no longer decodes is
+        // left out of the listing at the next rebuild rather than stopping the node.
+        drop(s);
+        {
+            let db = Database::create(&path).unwrap();
+            let tx = db.begin_write().unwrap();
+            tx.open_table(INBOX)
+                .unwrap()
+                .insert(*ids[4].as_bytes(), [0xc1u8].as_slice())
+                .unwrap();
+            tx.open_table(META)
+                .unwrap()
+                .insert(SUMMARY_FORMAT, SUMMARY_VERSION - 1)
+                .unwrap();
+            // The first format kept the search text as `&str`: a table of another type
+            // under the same name must not stop the open.
+            assert!(tx.delete_table(INBOX_TEXT).unwrap());
+            const OLD_TEXT: TableDefinition<u64, &str> = TableDefinition::new("inbox_text");
+            tx.open_table(OLD_TEXT).unwrap().insert(1, "x").unwrap();
+            tx.commit().unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        let after = s.inbox_page(&everything).unwrap();
+        let seqs: Vec<u64> = after.items.iter().map(|i| i.seq).collect();
+        assert_eq!(seqs, vec![4, 3, 2, 1]);
+        assert_eq!(after.items, before.items[1..].to_vec());
+        assert_eq!(after.counts.total, 4);
+        // A gap in the sequences (5 is the newest and left out): what is left is
+        // counted, not worked out.
+        let counted = s
+            .inbox_page(&InboxQuery {
+                position: InboxPosition::After(1),
+                limit: 1,
+                count: true,
                 ..Default::default()
-            }),
-            vec![a]
-        );
-        assert_eq!(
-            ids(InboxFilter {
-                after: 1,
-                ..Default::default()
-            }),
-            vec![b]
-        );
-        s.mark(&a, Mark::Read, 9, |_| None).unwrap();
-        assert_eq!(
-            ids(InboxFilter {
-                unread: true,
-                ..Default::default()
-            }),
-            vec![b]
-        );
+            })
+            .unwrap();
+        assert_eq!(counted.items[0].seq, 2);
+        assert_eq!(counted.remaining, Some(2));
     }
 
     #[test]

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use anyhow::{bail, ensure, Context, Result};
 use cordon_common::ids::{MessageId, NodeId};
+use cordon_node::inbox::InboxQuery;
 use cordon_node::receipts::ReceiptReport;
 use cordon_node::service::{InboxItem, SendRequest, Shown};
-use cordon_node::store::InboxFilter;
 use serde_json::json;
 
 use crate::federation::{Federation, EXAMPLE_NODES, EXAMPLE_POLICY};
@@ -42,7 +42,13 @@ async fn wait_for(fed: &Federation, id: &str, msg: MessageId) -> Result<InboxIte
     let service = fed.node(id)?.service();
     loop {
         let page = service
-            .inbox(InboxFilter::default(), 1000, None)
+            .inbox(
+                InboxQuery {
+                    limit: 1000,
+                    ..Default::default()
+                },
+                None,
+            )
             .await
             .map_err(|e| anyhow::anyhow!("{id} inbox: {e}"))?;
         if let Some(i) = page.items.into_iter().find(|i| i.id == msg) {
@@ -60,7 +66,13 @@ async fn holds(fed: &Federation, id: &str, msg: MessageId) -> Result<bool> {
     let page = fed
         .node(id)?
         .service()
-        .inbox(InboxFilter::default(), 1000, None)
+        .inbox(
+            InboxQuery {
+                limit: 1000,
+                ..Default::default()
+            },
+            None,
+        )
         .await
         .map_err(|e| anyhow::anyhow!("{id} inbox: {e}"))?;
     Ok(page.items.iter().any(|i| i.id == msg))

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod fake_hub;
 pub mod faults;
 pub mod federation;
+pub mod inbox_fill;
 pub mod initials;
 pub mod pki;
 pub mod policy;

@@ -186,7 +186,7 @@ async fn an_ocu_flash_notice_reaches_every_participant_and_the_grid_fills() {
         let mut found = false;
         for _ in 0..200 {
             let items = svc
-                .inbox(cordon_node::store::InboxFilter::default(), 100, None)
+                .inbox(cordon_node::inbox::InboxQuery::default(), None)
                 .await
                 .unwrap()
                 .items;

@@ -43,7 +43,7 @@ async fn wait_inbox(fed: &Federation, id: &str, n: usize) {
     let svc = fed.node(id).unwrap().service();
     for _ in 0..200 {
         let page = svc
-            .inbox(cordon_node::store::InboxFilter::default(), 100, None)
+            .inbox(cordon_node::inbox::InboxQuery::default(), None)
             .await
             .unwrap();
         if page.items.len() >= n {
@@ -327,7 +327,7 @@ async fn a_compose_form_reports_every_error_at_once_then_sends_with_the_officers
         .node("BE-NCP")
         .unwrap()
         .service()
-        .inbox(cordon_node::store::InboxFilter::default(), 10, None)
+        .inbox(cordon_node::inbox::InboxQuery::default(), None)
         .await
         .unwrap()
         .items;

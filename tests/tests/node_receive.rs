@@ -11,7 +11,7 @@ use std::time::Duration;
 use cordon_common::ids::{ChannelName, MessageId, Role};
 use cordon_common::msg::{MessageKind, Priority};
 use cordon_common::wire::PublishOutcome;
-use cordon_node::store::InboxFilter;
+use cordon_node::inbox::InboxQuery;
 use cordon_node::{NodeConfig, RunningNode};
 use cordon_testbed::client::alert_body;
 use cordon_testbed::federation::write_node_config;
@@ -47,8 +47,9 @@ async fn a_budget_smaller_than_one_envelope_still_receives_the_whole_backlog() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // Oldest first (as a follower reads it): arrival order.
     let page = service
-        .inbox(InboxFilter::default(), 100, None)
+        .inbox(InboxQuery::after(0, 100), None)
         .await
         .unwrap();
     let got: Vec<_> = page.items.iter().map(|i| i.id).collect();
@@ -153,7 +154,13 @@ async fn a_node_stopped_in_the_middle_of_its_backlog_again_and_again_stores_each
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let page = service
-        .inbox(InboxFilter::default(), 1000, None)
+        .inbox(
+            InboxQuery {
+                limit: 1000,
+                ..Default::default()
+            },
+            None,
+        )
         .await
         .unwrap();
     let mut got: Vec<_> = page.items.iter().map(|i| i.id).collect();

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, watch};
 use super::http::{self as h, Resp};
 use super::server::Ctx;
 use super::view;
-use crate::store::InboxFilter;
+use crate::inbox::{InboxPosition, InboxQuery};
 
 /// Events queued per stream at most.
 const QUEUE: usize = 32;
@@ -114,8 +114,12 @@ pub fn stream(ctx: &Ctx<'_>, mut stop: watch::Receiver<bool>) -> Resp {
             tokio::select! {
                 r = inbox.changed() => {
                     if r.is_err() { return; }
-                    let filter = InboxFilter { after: last, ..InboxFilter::default() };
-                    let Ok(page) = service.inbox(filter, 50, None).await else { continue };
+                    let query = InboxQuery {
+                        position: InboxPosition::After(last),
+                        limit: 50,
+                        ..InboxQuery::default()
+                    };
+                    let Ok(page) = service.inbox(query, None).await else { continue };
                     for m in page.items {
                         last = last.max(m.seq);
                         let row = Row {

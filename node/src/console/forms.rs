@@ -332,11 +332,7 @@ fn field_value(tr: &Tr<'_>, field: &Field, form: &Form) -> Result<Option<Value>,
     let rule = |r: Rule| rule_message(tr, &r);
     Ok(Some(match field.input {
         Short | Text => Value::String(v.to_owned()),
-        Container => Value::String(
-            ContainerNumber::new(v)
-                .map_err(rule)?
-                .to_string(),
-        ),
+        Container => Value::String(ContainerNumber::new(v).map_err(rule)?.to_string()),
         Containers => {
             let mut out = vec![];
             let mut errors = vec![];

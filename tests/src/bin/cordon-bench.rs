@@ -18,6 +18,10 @@
 //!    all are back and caught up, beside the bare handshake rate (N handshakes, at most
 //!    `--handshakes-in-flight` at a time).
 //!
+//! `--inbox N` runs something else, alone: the console's inbox queries on a node whose
+//! store holds N realistic messages (`cordon_testbed::inbox_fill`), each query timed
+//! many times through `Service::inbox` and through the local HTTP API.
+//!
 //! `cargo build --release -p cordon-hub -p cordon-testbed --bin cordon-bench`
 //! `./target/release/cordon-bench` (`--quick` for a short run).
 #![forbid(unsafe_code)]
@@ -96,6 +100,12 @@ struct Args {
     /// Only the machine's slow spells: run the stall probe alone for this many seconds.
     #[arg(long, value_name = "SECONDS")]
     stall_probe: Option<u64>,
+    /// Only the console inbox run: a node store with this many messages.
+    #[arg(long, value_name = "MESSAGES")]
+    inbox: Option<u64>,
+    /// Timed runs of each inbox query.
+    #[arg(long, default_value_t = 200)]
+    inbox_runs: usize,
 }
 
 fn pct(sorted: &[Duration], p: f64) -> Duration {
@@ -883,6 +893,242 @@ fn verdict(ok: bool) -> &'static str {
     }
 }
 
+/// p50, p99 and the largest of `times`.
+fn spread(mut times: Vec<Duration>) -> String {
+    times.sort();
+    format!(
+        "p50 {} p99 {} max {}",
+        ms(pct(&times, 0.5)),
+        ms(pct(&times, 0.99)),
+        ms(times.last().copied().unwrap_or_default())
+    )
+}
+
+/// The console inbox run: fill a node store with `n` messages, rebuild its summaries
+/// once (as the first start of a new version on an old store does), start the node on
+/// it (no hub: nothing else runs) and time each query `runs` times, after 3 untimed.
+async fn inbox_runs(n: u64, runs: usize) -> Result<()> {
+    use cordon_node::inbox::{InboxFilter, InboxPosition, InboxQuery, TimeRange};
+    use cordon_testbed::inbox_fill::{fill, vessel_imo, NEEDLE_CONTAINER, NEEDLE_COUNT};
+
+    let pki = Pki::new()?;
+    let creds = pki.node("NL-NCP", Role::Member)?;
+    let dir = pki.path().join("nodes/NL-NCP");
+    let nowhere: SocketAddr = "127.0.0.1:9".parse()?;
+    let cfg = cordon_testbed::federation::write_node_config(&pki, &creds, nowhere, &dir)?;
+    let config = cordon_node::NodeConfig::load(&cfg)?;
+    std::fs::create_dir_all(&config.data_dir)?;
+    let path = config.store_path();
+    let started = Instant::now();
+    let p = path.clone();
+    let filled = tokio::task::spawn_blocking(move || fill(&p, n, 1024, 7)).await??;
+    println!(
+        "filled {} messages (bodies {} bytes on average) in {:.1} s; the store's commits (batches of 1,024, summaries included) {:.2} s, {:.0} µs a message",
+        filled.messages,
+        filled.body_bytes,
+        started.elapsed().as_secs_f64(),
+        filled.commits.as_secs_f64(),
+        filled.commits.as_secs_f64() * 1e6 / n.max(1) as f64
+    );
+    let summarising = tokio::task::spawn_blocking(move || -> Result<Duration> {
+        let mut rng = cordon_testbed::inbox_fill::Rng::new(7);
+        let now = now_ms();
+        let mut took = Duration::ZERO;
+        for i in 0..n {
+            let r = cordon_testbed::inbox_fill::record(&mut rng, i, n, now)?;
+            let t = Instant::now();
+            std::hint::black_box(cordon_node::inbox::summarize(&r));
+            took += t.elapsed();
+        }
+        Ok(took)
+    })
+    .await??;
+    println!(
+        "summarising alone (decode the body, normalise the terms): {:.1} µs a message",
+        summarising.as_secs_f64() * 1e6 / n.max(1) as f64
+    );
+    let p = path.clone();
+    let (rebuilt, took) = tokio::task::spawn_blocking(move || -> Result<(u64, Duration)> {
+        let store = cordon_node::store::Store::open(&p)?;
+        let t = Instant::now();
+        Ok((store.rebuild_inbox_summaries()?, t.elapsed()))
+    })
+    .await??;
+    println!(
+        "summaries rebuilt from the records (a store made before them, at its first open): {rebuilt} in {:.2} s",
+        took.as_secs_f64()
+    );
+    println!(
+        "store file: {:.1} MiB",
+        std::fs::metadata(&path)?.len() as f64 / 1048576.0
+    );
+
+    let node = cordon_node::RunningNode::start(config).await?;
+    let service = node.service().clone();
+    let api = node.api_client();
+    let counts = service
+        .inbox_counts()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "inbox: {} messages, {} unread, {} unacknowledged, {} flash unacknowledged",
+        counts.total, counts.unread, counts.unacknowledged, counts.flash_unacknowledged
+    );
+    let week_ago = now_ms() - 7 * 86_400_000;
+    let imo = vessel_imo(1)?;
+    let filter = |f: InboxFilter| InboxQuery {
+        filter: f,
+        limit: 50,
+        ..Default::default()
+    };
+    let cases: Vec<(&str, InboxQuery, String)> = vec![
+        (
+            "no filter, first page",
+            filter(InboxFilter::default()),
+            "limit=50".into(),
+        ),
+        (
+            "no filter, a page in the middle",
+            InboxQuery {
+                position: InboxPosition::Newest {
+                    before: Some(n / 2),
+                },
+                ..filter(InboxFilter::default())
+            },
+            format!("limit=50&before={}", n / 2),
+        ),
+        (
+            "kind=seizure",
+            filter(InboxFilter {
+                kind: Some(MessageKind::Seizure),
+                ..Default::default()
+            }),
+            "limit=50&kind=seizure".into(),
+        ),
+        (
+            "container matching few",
+            filter(InboxFilter {
+                container: Some(NEEDLE_CONTAINER.into()),
+                ..Default::default()
+            }),
+            format!("limit=50&container={NEEDLE_CONTAINER}"),
+        ),
+        (
+            "text matching none",
+            filter(InboxFilter {
+                text: Some("zanzibar".into()),
+                ..Default::default()
+            }),
+            "limit=50&text=zanzibar".into(),
+        ),
+        (
+            "text, two words",
+            filter(InboxFilter {
+                text: Some("cocaine transhipment".into()),
+                ..Default::default()
+            }),
+            "limit=50&text=cocaine+transhipment".into(),
+        ),
+        (
+            "vessel IMO, unread",
+            filter(InboxFilter {
+                vessel: Some(format!("IMO {imo}")),
+                unread: true,
+                ..Default::default()
+            }),
+            format!("limit=50&vessel=IMO+{imo}&unread"),
+        ),
+        (
+            "alerts from BE in the last week",
+            filter(InboxFilter {
+                kind: Some(MessageKind::Alert),
+                sender: Some("be-ncp".into()),
+                received: TimeRange {
+                    from: Some(week_ago),
+                    to: None,
+                },
+                ..Default::default()
+            }),
+            format!(
+                "limit=50&kind=alert&sender=be-ncp&received_from={}",
+                cordon_common::msg::Timestamp::from_millis(week_ago)
+            ),
+        ),
+        (
+            "flash first",
+            InboxQuery {
+                flash_first: true,
+                ..filter(InboxFilter::default())
+            },
+            "limit=50&flash_first".into(),
+        ),
+        (
+            "no filter, counted (the CLI's)",
+            InboxQuery {
+                count: true,
+                ..filter(InboxFilter::default())
+            },
+            "limit=50&count".into(),
+        ),
+        (
+            "text matching none, counted",
+            InboxQuery {
+                count: true,
+                ..filter(InboxFilter {
+                    text: Some("zanzibar".into()),
+                    ..Default::default()
+                })
+            },
+            "limit=50&text=zanzibar&count".into(),
+        ),
+    ];
+    println!(
+        "inbox pages of 50, {runs} timed runs each (after 3 untimed); the container {NEEDLE_CONTAINER} is in {NEEDLE_COUNT} messages:"
+    );
+    for (name, query, http) in cases {
+        let mut direct = Vec::with_capacity(runs);
+        let mut page = None;
+        for i in 0..runs + 3 {
+            let t = Instant::now();
+            let p = service
+                .inbox(query.clone(), None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            if i >= 3 {
+                direct.push(t.elapsed());
+            }
+            page = Some(p);
+        }
+        let mut over_http = Vec::with_capacity(runs);
+        for i in 0..runs + 3 {
+            let t = Instant::now();
+            let _: serde_json::Value = api.get(&format!("/v1/inbox?{http}")).await?;
+            if i >= 3 {
+                over_http.push(t.elapsed());
+            }
+        }
+        let page = page.context("no page")?;
+        println!(
+            "  {name}: {} items{}{}{}\n    Service::inbox {}\n    GET /v1/inbox  {}",
+            page.items.len(),
+            if page.flash.is_empty() {
+                String::new()
+            } else {
+                format!(" + {} flash", page.flash.len())
+            },
+            if page.more { ", more" } else { "" },
+            page.remaining
+                .map(|r| format!(" ({r} more)"))
+                .unwrap_or_default(),
+            spread(direct),
+            spread(over_http),
+        );
+    }
+    drop(service);
+    node.shutdown().await;
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let mut a = Args::parse();
@@ -904,6 +1150,9 @@ async fn main() -> Result<()> {
         std::thread::sleep(Duration::from_secs(secs));
         println!("{}", spells(&probe.finish()));
         return Ok(());
+    }
+    if let Some(n) = a.inbox {
+        return inbox_runs(n, a.inbox_runs).await;
     }
     let pki = Pki::new()?;
     if !a.memory_only && !a.storm_only {

@@ -14,7 +14,7 @@ use clap::Parser;
 use cordon_common::ids::{ChannelName, Role};
 use cordon_common::msg::{Message, MessageKind, Priority};
 use cordon_common::wire::PublishOutcome;
-use cordon_node::store::InboxFilter;
+use cordon_node::inbox::{InboxFilter, InboxQuery};
 use cordon_node::{NodeConfig, RunningNode};
 use cordon_testbed::client::alert_body;
 use cordon_testbed::federation::write_node_config;
@@ -151,12 +151,16 @@ async fn main() -> Result<()> {
     loop {
         let st = service.status().await.map_err(|e| anyhow::anyhow!("{e}"))?;
         if notice_after.is_none() {
-            let f = InboxFilter {
-                kind: Some(MessageKind::Notice),
+            let q = InboxQuery {
+                filter: InboxFilter {
+                    kind: Some(MessageKind::Notice),
+                    ..Default::default()
+                },
+                limit: 1,
                 ..Default::default()
             };
             let page = service
-                .inbox(f, 1, None)
+                .inbox(q, None)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             if let Some(item) = page.items.first() {

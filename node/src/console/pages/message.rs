@@ -16,10 +16,10 @@ use crate::console::http::{self as h, Resp};
 use crate::console::layout::{self, csrf};
 use crate::console::server::Ctx;
 use crate::console::view;
+use crate::inbox::InboxFilter;
 use crate::officers::OfficerRole;
 use crate::receipts::ReceiptReport;
 use crate::service::{InboxItem, Shown};
-use crate::store::InboxFilter;
 
 fn parse(ctx: &Ctx<'_>, id: &str) -> Result<cordon_common::ids::MessageId, Resp> {
     id.parse()
@@ -32,9 +32,8 @@ async fn timeline(ctx: &Ctx<'_>, request: &cordon_common::ids::MessageId) -> Vec
         kind: Some(MessageKind::TrackingUpdate),
         ..InboxFilter::default()
     };
-    match ctx.console.service.inbox(filter, usize::MAX, None).await {
-        Ok(p) => p
-            .items
+    match crate::console::query::all(&ctx.console.service, filter, 10_000).await {
+        Ok(items) => items
             .into_iter()
             .filter(|m| m.in_reply_to.as_ref() == Some(request))
             .collect(),

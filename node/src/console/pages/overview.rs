@@ -17,7 +17,7 @@ use crate::console::charts;
 use crate::console::http::{self as h, Form, Resp};
 use crate::console::layout;
 use crate::console::server::Ctx;
-use crate::store::InboxFilter;
+use crate::inbox::InboxFilter;
 
 /// Messages looked at at most.
 const LIMIT: usize = 100_000;
@@ -34,10 +34,7 @@ async fn figures(
     operation: Option<&str>,
 ) -> Result<Figures, crate::service::ServiceError> {
     let service = &ctx.console.service;
-    let items = service
-        .inbox(InboxFilter::default(), LIMIT, None)
-        .await?
-        .items;
+    let items = crate::console::query::all(service, InboxFilter::default(), LIMIT).await?;
     let mut messages = BTreeMap::new();
     for m in items
         .iter()
