@@ -70,6 +70,17 @@ impl Backoff {
     }
 }
 
+/// The first pause before the outbox is tried again after an `unavailable`, ms.
+const UNAVAILABLE_RETRY_MS: u64 = 1_000;
+
+/// Sleep until `at`, or for ever if `None`.
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Why a session ended.
 #[derive(Debug)]
 enum End {
@@ -262,6 +273,12 @@ async fn session(
     let mut retry = tokio::time::interval(Duration::from_millis(limits.outbox_retry_ms));
     retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     retry.tick().await;
+    // After an `unavailable` (the hub cannot store now: a full disk, its audit log),
+    // the outbox is tried again after 1 s, doubling up to `outbox_retry_ms`, so that it
+    // goes out soon after the hub recovers without every node hammering a hub that
+    // has not.
+    let mut unavailable = Backoff::new(UNAVAILABLE_RETRY_MS, limits.outbox_retry_ms);
+    let mut retry_soon: Option<tokio::time::Instant> = None;
     let mut nonce = 0u64;
     let mut more = true;
     let end = loop {
@@ -286,11 +303,24 @@ async fn session(
                 tokio::task::yield_now().await;
                 continue;
             }
+            if scan.hub_unavailable() {
+                // Passes woken by new messages do not push the pause further out.
+                if retry_soon.is_none() {
+                    retry_soon = Some(tokio::time::Instant::now() + unavailable.next_delay());
+                }
+            } else {
+                unavailable.reset();
+                retry_soon = None;
+            }
         }
         tokio::select! {
             _ = wait_stop(shutdown) => break End::Shutdown,
             _ = shared.outbox_wake.notified() => more = true,
             _ = retry.tick() => more = true,
+            () = sleep_until_some(retry_soon) => {
+                retry_soon = None;
+                more = true;
+            }
             _ = ping.tick() => {
                 nonce = nonce.wrapping_add(1);
                 match tokio::time::timeout(connect_timeout, s.ping(nonce)).await {

@@ -402,9 +402,22 @@ pub const SCAN_PAGES: usize = 16;
 /// [`SCAN_PAGES`] without reaching the end of the outbox or filling a batch: the next
 /// one goes on from where that one stopped, so that any number of waiting drafts is
 /// crossed in bounded steps.
+///
+/// It also keeps whether the last pass that sent anything had a message answered
+/// `unavailable` ([`OutboxScan::hub_unavailable`]), so that the link asks again soon
+/// rather than at its `outbox_retry_ms` tick.
 #[derive(Debug, Default, Clone)]
 pub struct OutboxScan {
     after: Option<OutboxKey>,
+    unavailable: bool,
+}
+
+impl OutboxScan {
+    /// Whether the hub answered `unavailable` (it cannot store now) in the last pass
+    /// that sent messages.
+    pub fn hub_unavailable(&self) -> bool {
+        self.unavailable
+    }
 }
 
 /// Seal the drafts of `page` that can be sealed; record why others wait or failed.
@@ -507,6 +520,7 @@ pub async fn pass(
     if batch.is_empty() {
         // Only waiting drafts up to the end: retry on the next tick, not at once. (Short
         // of the end, go on from where this pass stopped.)
+        scan.unavailable = false;
         return Ok(!at_end);
     }
     // Withdrawn since read: not published. What is left cannot be withdrawn until
@@ -559,7 +573,9 @@ pub async fn pass(
         .map_err(OutboxError::Store)?
         .map_err(|e| OutboxError::Store(e.to_string()))?;
     shared.synced();
-    // A hub that cannot store now is asked again at the next retry tick, not at once.
+    // A hub that cannot store now is asked again after a pause (the link's backoff),
+    // not at once.
+    scan.unavailable = unavailable;
     Ok(!at_end && !unavailable)
 }
 

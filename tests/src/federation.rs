@@ -76,6 +76,25 @@ pub fn write_node_config(
     Ok(path)
 }
 
+/// A node daemon in this process for `creds`, its files in `pki`'s `nodes/<id>`, talking
+/// to the hub at `hub`; returned once it is connected (at most 15 s).
+pub async fn start_connected_node(
+    pki: &Pki,
+    creds: &NodeCreds,
+    hub: std::net::SocketAddr,
+) -> Result<RunningNode> {
+    let dir = pki
+        .path()
+        .join("nodes")
+        .join(creds.identity.node_id.as_str());
+    let cfg = write_node_config(pki, creds, hub, &dir)?;
+    let node = RunningNode::start(NodeConfig::load(&cfg)?).await?;
+    if !node.wait_connected(Duration::from_secs(15)).await {
+        bail!("{} did not connect within 15 s", creds.identity.node_id);
+    }
+    Ok(node)
+}
+
 impl Federation {
     /// Start a hub with `policy` and the nodes `ids`, and wait until every node is
     /// connected and has published its key bundle.

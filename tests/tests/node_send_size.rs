@@ -10,8 +10,7 @@ use cordon_common::ids::Role;
 use cordon_common::msg::Attachment;
 use cordon_common::wire::max_envelope;
 use cordon_node::service::{SendRequest, SentItem};
-use cordon_node::{NodeConfig, RunningNode};
-use cordon_testbed::federation::write_node_config;
+use cordon_testbed::federation::start_connected_node;
 use cordon_testbed::{policy::COSMO_2, Pki, TestClient, TestHub};
 use serde_json::json;
 
@@ -49,11 +48,7 @@ async fn an_envelope_the_hub_could_not_deliver_fails_at_the_node_and_the_rest_is
         .await
         .unwrap();
     let be = pki.node("BE-NCP", Role::Member).unwrap();
-    let cfg = write_node_config(&pki, &be, hub.addr(), &pki.path().join("nodes/BE-NCP")).unwrap();
-    let node = RunningNode::start(NodeConfig::load(&cfg).unwrap())
-        .await
-        .unwrap();
-    assert!(node.wait_connected(Duration::from_secs(15)).await);
+    let node = start_connected_node(&pki, &be, hub.addr()).await.unwrap();
     let service = node.service().clone();
     // Larger than the hub delivers, though within the attachment limits.
     let large = service
