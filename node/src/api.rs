@@ -24,6 +24,7 @@ use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 
+use crate::console::{percent_decode, same_secret};
 use crate::inbox::{parse_time_bound, InboxFilter, InboxPosition, InboxQuery, TimeRange};
 use crate::service::{decode_json, FieldError, SendRequest, Service, ServiceError};
 
@@ -77,14 +78,6 @@ pub fn load_or_create_token(path: &Path) -> Result<String, TokenError> {
         }
         Err(e) => Err(err(e.to_string())),
     }
-}
-
-/// Compare in time independent of where the first difference is.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The error body of every 4xx/5xx answer.
@@ -181,31 +174,6 @@ fn reply<T: Serialize>(status: StatusCode, r: Result<T, ServiceError>) -> Resp {
         Ok(v) => json_response(status, &v),
         Err(e) => service_error(e),
     }
-}
-
-/// Decode `%XX` and `+` in a query component.
-fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' => {
-                let hex = s.get(i + 1..i + 3)?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 fn parse_query(q: Option<&str>) -> Result<HashMap<String, String>, Resp> {
@@ -620,13 +588,6 @@ mod tests {
         assert_eq!(load_or_create_token(&p).unwrap(), t);
         std::fs::write(&p, "short").unwrap();
         assert!(load_or_create_token(&p).is_err());
-    }
-
-    #[test]
-    fn secrets_compare() {
-        assert!(same_secret(b"abc", b"abc"));
-        assert!(!same_secret(b"abc", b"abd"));
-        assert!(!same_secret(b"abc", b"abcd"));
     }
 
     #[test]

@@ -22,4 +22,6 @@ mod query;
 mod server;
 mod view;
 
+pub use auth::same_secret;
+pub use http::percent_decode;
 pub use server::{start, ConsoleError, ConsoleHandle};
